@@ -1,0 +1,199 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+
+namespace PeeringAutomation.Local.Moto;
+
+/// <summary>
+/// Owns one <c>python -m moto.server</c> process on a loopback port. The process watches its
+/// standard input and exits when it closes, so it dies with us even if we are killed outright:
+/// no orphan survives its owner.
+/// </summary>
+public sealed class MotoServer : IAsyncDisposable
+{
+    // Runs moto's server in a thread-safe way and exits as soon as the parent's pipe closes.
+    private const string Launcher = """
+        import os, sys, threading
+        def _watch_parent():
+            try:
+                sys.stdin.read()
+            finally:
+                os._exit(0)
+        threading.Thread(target=_watch_parent, daemon=True).start()
+        from moto.server import main
+        main(sys.argv[1:])
+        """;
+
+    private readonly Process process;
+    private readonly StringBuilder log = new();
+
+    private MotoServer(Process process, int port)
+    {
+        this.process = process;
+        Port = port;
+        Endpoint = new Uri($"http://127.0.0.1:{port}");
+    }
+
+    public int Port { get; }
+
+    public Uri Endpoint { get; }
+
+    /// <summary>The last lines moto printed (for error messages).</summary>
+    public string RecentOutput
+    {
+        get
+        {
+            lock (log)
+            {
+                return log.ToString();
+            }
+        }
+    }
+
+    /// <summary>
+    /// Starts moto on <paramref name="port"/> (0 = a free one) and waits until it answers.
+    /// <paramref name="motoPortForCallbacks"/> is the port moto's own Step Functions engine calls
+    /// for Lambda, EventBridge and SNS (the local host's port); defaults to moto's own port.
+    /// </summary>
+    public static async Task<MotoServer> StartAsync(int port = 0, int? motoPortForCallbacks = null, CancellationToken ct = default)
+    {
+        var python = PythonLocator.Python;
+        if (port == 0)
+        {
+            port = FreeLoopbackPort();
+        }
+        var info = new ProcessStartInfo(python)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var arg in new[] { "-c", Launcher, "-H", "127.0.0.1", "-p", port.ToString() })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["MOTO_PORT"] = (motoPortForCallbacks ?? port).ToString();
+        // moto must not see real credentials or endpoints of whoever runs us.
+        info.Environment["AWS_ACCESS_KEY_ID"] = "testing";
+        info.Environment["AWS_SECRET_ACCESS_KEY"] = "testing";
+        info.Environment.Remove("AWS_PROFILE");
+        info.Environment.Remove("AWS_SESSION_TOKEN");
+        info.Environment["PYTHONUNBUFFERED"] = "1";
+
+        var process = Process.Start(info) ?? throw new MotoUnavailable($"could not start {python}");
+        var server = new MotoServer(process, port);
+        process.OutputDataReceived += (_, e) => server.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => server.Append(e.Data);
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await server.WaitUntilReadyAsync(TimeSpan.FromSeconds(60), ct);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+        return server;
+    }
+
+    /// <summary>Clears every resource in every account and region.</summary>
+    public async Task ResetAsync(CancellationToken ct = default)
+    {
+        using var http = new HttpClient();
+        using var response = await http.PostAsync(new Uri(Endpoint, "/moto-api/reset"), null, ct);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>Sets moto's runtime configuration, e.g. Step Functions execution.</summary>
+    public async Task ConfigureAsync(string json, CancellationToken ct = default)
+    {
+        using var http = new HttpClient();
+        using var content = new StringContent(json, Encoding.UTF8, "application/json");
+        using var response = await http.PostAsync(new Uri(Endpoint, "/moto-api/config"), content, ct);
+        response.EnsureSuccessStatusCode();
+    }
+
+    /// <summary>A port nobody listens on right now (the OS picks it).</summary>
+    public static int FreeLoopbackPort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.StandardInput.Close();
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                try
+                {
+                    await process.WaitForExitAsync(cts.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    process.Kill(entireProcessTree: true);
+                    await process.WaitForExitAsync();
+                }
+            }
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started or already reaped.
+        }
+        process.Dispose();
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (log)
+        {
+            log.AppendLine(line);
+            if (log.Length > 20_000)
+            {
+                log.Remove(0, log.Length - 10_000);
+            }
+        }
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan timeout, CancellationToken ct)
+    {
+        using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(2) };
+        var deadline = DateTime.UtcNow + timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (process.HasExited)
+            {
+                throw new MotoUnavailable($"moto exited with code {process.ExitCode} on port {Port}:\n{RecentOutput}");
+            }
+            try
+            {
+                using var response = await http.GetAsync(new Uri(Endpoint, "/moto-api/data.json"), ct);
+                if (response.IsSuccessStatusCode)
+                {
+                    return;
+                }
+            }
+            catch (HttpRequestException)
+            {
+            }
+            catch (TaskCanceledException) when (!ct.IsCancellationRequested)
+            {
+            }
+            await Task.Delay(200, ct);
+        }
+        throw new MotoUnavailable($"moto did not answer on port {Port} within {timeout.TotalSeconds:0} s:\n{RecentOutput}");
+    }
+}

@@ -1,0 +1,101 @@
+using System.Diagnostics;
+
+namespace PeeringAutomation.Local.Moto;
+
+/// <summary>
+/// Finds a Python interpreter that can import moto's server: the <c>PEERING_AUTOMATION_PYTHON</c>
+/// override, then <c>python3</c>/<c>python</c> on PATH, then pyenv's installed versions.
+/// </summary>
+public static class PythonLocator
+{
+    public const string OverrideVariable = "PEERING_AUTOMATION_PYTHON";
+
+    private static readonly Lazy<string> Found = new(() => Locate(Environment.GetEnvironmentVariable(OverrideVariable)));
+
+    /// <summary>The interpreter's path; throws <see cref="MotoUnavailable"/> when none can run moto.</summary>
+    public static string Python => Found.Value;
+
+    internal static string Locate(string? overridden)
+    {
+        var tried = new List<string>();
+        foreach (var candidate in Candidates(overridden))
+        {
+            tried.Add(candidate);
+            if (CanImportMoto(candidate))
+            {
+                return candidate;
+            }
+        }
+        throw new MotoUnavailable(
+            "No Python that can run moto's server was found (tried: " + string.Join(", ", tried) + "). " +
+            "Install it with: python3 -m pip install \"moto[server]\" — or point " + OverrideVariable +
+            " at a Python that has it.");
+    }
+
+    private static IEnumerable<string> Candidates(string? overridden)
+    {
+        if (!string.IsNullOrWhiteSpace(overridden))
+        {
+            // An explicit choice is the only candidate: silently falling back would hide a typo.
+            yield return overridden;
+            yield break;
+        }
+        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
+        foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (var name in new[] { "python3", "python" })
+            {
+                var file = Path.Combine(dir, name);
+                if (File.Exists(file))
+                {
+                    yield return file;
+                }
+            }
+        }
+        var pyenvRoot = Environment.GetEnvironmentVariable("PYENV_ROOT")
+            ?? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".pyenv");
+        var versions = Path.Combine(pyenvRoot, "versions");
+        if (Directory.Exists(versions))
+        {
+            foreach (var version in Directory.GetDirectories(versions).OrderDescending())
+            {
+                var file = Path.Combine(version, "bin", "python3");
+                if (File.Exists(file))
+                {
+                    yield return file;
+                }
+            }
+        }
+    }
+
+    private static bool CanImportMoto(string python)
+    {
+        try
+        {
+            var info = new ProcessStartInfo(python, ["-c", "import moto.server"])
+            {
+                RedirectStandardError = true,
+                RedirectStandardOutput = true,
+                UseShellExecute = false,
+            };
+            using var process = Process.Start(info);
+            if (process is null)
+            {
+                return false;
+            }
+            if (!process.WaitForExit(TimeSpan.FromSeconds(60)))
+            {
+                process.Kill(entireProcessTree: true);
+                return false;
+            }
+            return process.ExitCode == 0;
+        }
+        catch (System.ComponentModel.Win32Exception)
+        {
+            return false;
+        }
+    }
+}
+
+/// <summary>moto cannot be started on this machine.</summary>
+public sealed class MotoUnavailable(string message) : Exception(message);

@@ -1,0 +1,35 @@
+using PeeringAutomation.Local.Moto;
+
+namespace PeeringAutomation.Local.Tests;
+
+public sealed class MotoServerTests
+{
+    [Fact]
+    public async Task MotoServerStartAsync_AnswersAndLeavesNoProcessGivenDispose()
+    {
+        var server = await MotoServer.StartAsync();
+        using var http = new HttpClient();
+        (await http.GetAsync(new Uri(server.Endpoint, "/moto-api/data.json"))).IsSuccessStatusCode.ShouldBeTrue();
+
+        await server.DisposeAsync();
+
+        MotoProcessesOnPort(server.Port).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public void PythonLocatorLocate_FailsWithInstallHintGivenAnOverrideWithoutMoto()
+    {
+        // An explicit override is the only candidate: a Python without moto must be refused, not skipped.
+        var error = Should.Throw<MotoUnavailable>(() => PythonLocator.Locate("/bin/false"));
+        error.Message.ShouldContain("pip install \"moto[server]\"");
+        error.Message.ShouldContain("/bin/false");
+    }
+
+    internal static IReadOnlyList<string> MotoProcessesOnPort(int port) =>
+        Directory.GetDirectories("/proc")
+            .Select(dir => Path.Combine(dir, "cmdline"))
+            .Where(File.Exists)
+            .Select(file => { try { return File.ReadAllText(file).Replace('\0', ' '); } catch (IOException) { return ""; } })
+            .Where(cmd => cmd.Contains("moto.server") && cmd.Contains($"-p {port} "))
+            .ToList();
+}
