@@ -2,6 +2,7 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Numerics;
+using System.Text.Json.Serialization;
 
 namespace PeeringAutomation.Core.Model;
 
@@ -16,6 +17,7 @@ public enum IpFamily
 /// A CIDR block, IPv4 or IPv6, in canonical form: the address is the network address (no host
 /// bits set), as EC2 requires for VPC blocks and route destinations.
 /// </summary>
+[JsonConverter(typeof(CidrJsonConverter))]
 public sealed record Cidr
 {
     private Cidr(IpFamily family, BigInteger network, int prefixLength)

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace PeeringAutomation.Core.Model;
@@ -67,6 +68,7 @@ internal static partial class IdentifierPatterns
 }
 
 /// <summary>A 12-digit AWS account id.</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<AccountId>))]
 public readonly record struct AccountId : IIdentifier<AccountId>
 {
     private AccountId(string value) => Value = value;
@@ -85,6 +87,7 @@ public readonly record struct AccountId : IIdentifier<AccountId>
 }
 
 /// <summary>An AWS region code such as <c>eu-west-1</c>.</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<AwsRegion>))]
 public readonly record struct AwsRegion : IIdentifier<AwsRegion>
 {
     private AwsRegion(string value) => Value = value;
@@ -103,6 +106,7 @@ public readonly record struct AwsRegion : IIdentifier<AwsRegion>
 }
 
 /// <summary>The idempotency key of a peering request.</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<RequestId>))]
 public readonly record struct RequestId : IIdentifier<RequestId>
 {
     private RequestId(string value) => Value = value;
@@ -121,6 +125,7 @@ public readonly record struct RequestId : IIdentifier<RequestId>
 }
 
 /// <summary>A VPC id (<c>vpc-…</c>).</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<VpcId>))]
 public readonly record struct VpcId : IIdentifier<VpcId>
 {
     private VpcId(string value) => Value = value;
@@ -139,6 +144,7 @@ public readonly record struct VpcId : IIdentifier<VpcId>
 }
 
 /// <summary>A VPC peering connection id (<c>pcx-…</c>).</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<PeeringConnectionId>))]
 public readonly record struct PeeringConnectionId : IIdentifier<PeeringConnectionId>
 {
     private PeeringConnectionId(string value) => Value = value;
@@ -157,6 +163,7 @@ public readonly record struct PeeringConnectionId : IIdentifier<PeeringConnectio
 }
 
 /// <summary>A route table id (<c>rtb-…</c>).</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<RouteTableId>))]
 public readonly record struct RouteTableId : IIdentifier<RouteTableId>
 {
     private RouteTableId(string value) => Value = value;
@@ -175,6 +182,7 @@ public readonly record struct RouteTableId : IIdentifier<RouteTableId>
 }
 
 /// <summary>A security group id (<c>sg-…</c>).</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<SecurityGroupId>))]
 public readonly record struct SecurityGroupId : IIdentifier<SecurityGroupId>
 {
     private SecurityGroupId(string value) => Value = value;

@@ -22,6 +22,7 @@ public static class ReasonCodes
     public const string RouteQuotaExceeded = "RouteQuotaExceeded";
     public const string RuleQuotaExceeded = "RuleQuotaExceeded";
     public const string RouteConflict = "RouteConflict";
+    public const string RuleConflict = "RuleConflict";
     public const string CrossRegionGroupReference = "CrossRegionGroupReference";
     public const string SecurityGroupNotInVpc = "SecurityGroupNotInVpc";
     public const string TrafficNotAllowed = "TrafficNotAllowed";
