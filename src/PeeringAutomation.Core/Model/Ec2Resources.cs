@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PeeringAutomation.Core.Model;
 
 /// <summary>Where a resource lives: one account in one region.</summary>
@@ -22,6 +24,7 @@ public sealed record Vpc
     /// <summary>IPv6 blocks in state <c>associated</c>.</summary>
     public required IReadOnlyList<Cidr> Ipv6Blocks { get; init; }
 
+    [JsonIgnore]
     public IEnumerable<Cidr> AllBlocks => Ipv4Blocks.Concat(Ipv6Blocks);
 }
 

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Requests;
 
@@ -53,5 +54,6 @@ public sealed record ValidationOutcome
 
     public IReadOnlyList<Reason> Reasons { get; init; } = [];
 
+    [JsonIgnore]
     public bool IsAccepted => Plan is not null && Reasons.Count == 0;
 }

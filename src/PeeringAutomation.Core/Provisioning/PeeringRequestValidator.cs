@@ -14,8 +14,7 @@ public sealed class PeeringRequestValidator(PeeringPolicy policy)
 
     public ValidationOutcome Validate(PeeringRequest request, SideSnapshot requester, SideSnapshot accepter)
     {
-        var reasons = new List<Reason>();
-        CheckAccountsAndRegions(request, reasons);
+        var reasons = CheckScope(request).ToList();
         if (reasons.Count > 0)
         {
             // Nothing was read from accounts we may not act in; stop before judging state.
@@ -54,8 +53,13 @@ public sealed class PeeringRequestValidator(PeeringPolicy policy)
         };
     }
 
-    private void CheckAccountsAndRegions(PeeringRequest request, List<Reason> reasons)
+    /// <summary>
+    /// The checks that need no AWS state: run first, so nothing is read from an account or
+    /// region the automation may not act in.
+    /// </summary>
+    public IReadOnlyList<Reason> CheckScope(PeeringRequest request)
     {
+        var reasons = new List<Reason>();
         foreach (var (role, side) in new[] { ("requester", request.Requester), ("accepter", request.Accepter) })
         {
             if (!policy.ManagedAccounts.Contains(side.AccountId))
@@ -74,6 +78,7 @@ public sealed class PeeringRequestValidator(PeeringPolicy policy)
             reasons.Add(new(ReasonCodes.AccountNotAllowed,
                 $"requester.accountId: account {request.Requester.AccountId} is not in AllowedPeerAccountIds, so its peerings are not accepted"));
         }
+        return reasons;
     }
 
     private static void CheckVpc(string role, PeeringSideRequest side, Vpc? vpc, List<Reason> reasons)

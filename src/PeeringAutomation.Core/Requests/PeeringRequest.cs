@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PeeringAutomation.Core.Model;
 
 namespace PeeringAutomation.Core.Requests;
@@ -59,8 +60,10 @@ public sealed record PeeringSideRequest
 
     public IReadOnlyList<IngressRequest> IngressFromPeer { get; init; } = [];
 
+    [JsonIgnore]
     public AccountRegion Scope => new(AccountId, Region);
 
+    [JsonIgnore]
     public PeeringSideInfo Info => new(AccountId, Region, VpcId);
 }
 
@@ -84,6 +87,7 @@ public sealed record PeeringRequest
 
     public string? RequestedBy { get; init; }
 
+    [JsonIgnore]
     public bool IsCrossRegion => Requester.Region != Accepter.Region;
 }
 
