@@ -41,29 +41,31 @@ public static class Identifier
         TryParse<T>(text, out var id, out var error) ? id.Value : throw new FormatException(error);
 }
 
+// Every pattern ends in \z, not $: in .NET "$" also matches before a final "\n", so
+// "111111111111\n" would pass as an account id and carry the newline into tags and ARNs.
 internal static partial class IdentifierPatterns
 {
-    [GeneratedRegex("^[0-9]{12}$")]
+    [GeneratedRegex("^[0-9]{12}\\z")]
     public static partial Regex Account();
 
     // Commercial, GovCloud, China and ISO partitions all follow <area>-<direction>-<n>.
-    [GeneratedRegex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$")]
+    [GeneratedRegex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}\\z")]
     public static partial Regex Region();
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}\\z")]
     public static partial Regex Request();
 
     // EC2 resource ids are a prefix and 8 (legacy) or 17 lowercase hex digits.
-    [GeneratedRegex("^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")]
+    [GeneratedRegex("^vpc-([0-9a-f]{8}|[0-9a-f]{17})\\z")]
     public static partial Regex Vpc();
 
-    [GeneratedRegex("^pcx-([0-9a-f]{8}|[0-9a-f]{17})$")]
+    [GeneratedRegex("^pcx-([0-9a-f]{8}|[0-9a-f]{17})\\z")]
     public static partial Regex Pcx();
 
-    [GeneratedRegex("^rtb-([0-9a-f]{8}|[0-9a-f]{17})$")]
+    [GeneratedRegex("^rtb-([0-9a-f]{8}|[0-9a-f]{17})\\z")]
     public static partial Regex Rtb();
 
-    [GeneratedRegex("^sg-([0-9a-f]{8}|[0-9a-f]{17})$")]
+    [GeneratedRegex("^sg-([0-9a-f]{8}|[0-9a-f]{17})\\z")]
     public static partial Regex Sg();
 }
 
