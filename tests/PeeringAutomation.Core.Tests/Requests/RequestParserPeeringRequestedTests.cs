@@ -408,6 +408,13 @@ public sealed class RequestParserPeeringRequestedTests
     }
 
     [Fact]
+    public void RequestParserParsePeeringRequested_EscapesNameGivenUnknownFieldWithQuote()
+    {
+        Messages(Builders.PeeringRequested().With("requester.a\"b", 1))
+            .ShouldHaveSingleItem().ShouldStartWith("requester[\"a\\u0022b\"]: is not a known field");
+    }
+
+    [Fact]
     public void RequestParserParsePeeringRequested_RejectsFieldGivenTwiceInTheJson()
     {
         // Parsers disagree on which copy wins, so a reviewer and the automation could read different values.

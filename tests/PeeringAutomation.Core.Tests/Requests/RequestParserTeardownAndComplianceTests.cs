@@ -87,6 +87,13 @@ public sealed class RequestParserParseTeardownRequestedTests
     }
 
     [Fact]
+    public void RequestParserParseTeardownRequested_RejectsGivenBadRequestId()
+    {
+        Parse(new JsonObject { ["requestId"] = "chg 2041" }).Reasons.Select(r => r.Message).ShouldBe(
+            ["requestId: 'chg 2041' is not a request id (1-64 characters of A-Z a-z 0-9 . _ -)"]);
+    }
+
+    [Fact]
     public void RequestParserParseTeardownRequested_RejectsUnknownFieldGivenTypo()
     {
         var detail = ByPeering();
@@ -185,5 +192,24 @@ public sealed class RequestParserParseComplianceCheckRequestedTests
 
         Builders.Parser().ParseComplianceCheckRequested(json).Reasons.Select(r => r.Message)
             .ShouldBe(["source: must be 'vpc-peering', got string 'aws.events'"]);
+    }
+}
+
+public sealed class RequestParseResultTests
+{
+    [Fact]
+    public void RequestParseResultFailure_ThrowsGivenNoReasons()
+    {
+        // A refusal without a reason would reach the requester as an unexplained rejection.
+        Should.Throw<ArgumentException>(() => RequestParseResult<TeardownRequest>.Failure([]));
+    }
+
+    [Fact]
+    public void RequestParseResultToString_ListsReasonsGivenFailure()
+    {
+        var result = RequestParseResult<TeardownRequest>.Failure([new Reason("InvalidRequest", "a: b"), new Reason("TransitiveRouting", "c: d")]);
+
+        result.IsValid.ShouldBeFalse();
+        result.ToString().ShouldBe("invalid: InvalidRequest: a: b; TransitiveRouting: c: d");
     }
 }
