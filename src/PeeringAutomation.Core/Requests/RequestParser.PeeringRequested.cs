@@ -75,7 +75,11 @@ public sealed partial class RequestParser
         };
     }
 
-    /// <summary>The request id is the idempotency key; without one, the event id stands in (a retried PutEvents gets a new one).</summary>
+    /// <summary>
+    /// The request id is the idempotency key. Without one, the event id stands in: that guards
+    /// against EventBridge delivering the same event twice, though not against a sender that
+    /// retries PutEvents (each call makes a new event id), which is why senders should set one.
+    /// </summary>
     private static RequestId? ParseRequestId(JsonFields fields, JsonElement? eventId, ReasonList reasons)
     {
         if (fields.Has("requestId"))
