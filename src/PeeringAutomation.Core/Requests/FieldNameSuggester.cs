@@ -26,6 +26,9 @@ internal static class FieldNameSuggester
         return bestDistance <= allowed ? best : null;
     }
 
+    /// <summary>Whether the names differ only in case and separators ("route_table_ids" and "routeTableIds").</summary>
+    public static bool SameWords(string a, string b) => Normalize(a) == Normalize(b);
+
     /// <summary>Case, '_' and '-' differences count as nothing: "RouteTableIds" and "route_table_ids" are the same mistake.</summary>
     private static string Normalize(string name) =>
         string.Concat(name.Where(c => c is not ('_' or '-' or ' ')).Select(char.ToLowerInvariant));

@@ -62,8 +62,12 @@ internal sealed class JsonFields
         {
             return $"is not a known field (expected {string.Join(", ", known)})";
         }
-        return string.Equals(suggestion, name, StringComparison.OrdinalIgnoreCase)
-            ? $"is not a known field: field names are case-sensitive; did you mean '{suggestion}'?"
+        if (string.Equals(suggestion, name, StringComparison.OrdinalIgnoreCase))
+        {
+            return $"is not a known field: field names are case-sensitive; did you mean '{suggestion}'?";
+        }
+        return FieldNameSuggester.SameWords(suggestion, name)
+            ? $"is not a known field: field names are camelCase; did you mean '{suggestion}'?"
             : $"is not a known field; did you mean '{suggestion}'?";
     }
 

@@ -56,8 +56,10 @@ internal static partial class JsonText
         {
             return parent.Length == 0 ? name : $"{parent}.{name}";
         }
-        var quoted = JsonSerializer.Serialize(name.Length > MaxEcho ? name[..MaxEcho] + "…" : name);
-        return $"{parent}[{quoted}]";
+        // JsonEncodedText, not JsonSerializer: it needs no reflection, so it also works where
+        // the functions turn reflection-based serialization off for source generation.
+        var quoted = JsonEncodedText.Encode(name.Length > MaxEcho ? name[..MaxEcho] + "…" : name);
+        return $"{parent}[\"{quoted}\"]";
     }
 
     public static string Index(string parent, int index) => $"{parent}[{index}]";

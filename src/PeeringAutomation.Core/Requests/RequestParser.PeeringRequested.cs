@@ -75,7 +75,11 @@ public sealed partial class RequestParser
         };
     }
 
-    /// <summary>The request id is the idempotency key; without one, the event id stands in (a retried PutEvents gets a new one).</summary>
+    /// <summary>
+    /// The request id is the idempotency key. Without one, the event id stands in: that guards
+    /// against EventBridge delivering the same event twice, though not against a sender that
+    /// retries PutEvents (each call makes a new event id), which is why senders should set one.
+    /// </summary>
     private static RequestId? ParseRequestId(JsonFields fields, JsonElement? eventId, ReasonList reasons)
     {
         if (fields.Has("requestId"))
@@ -87,8 +91,9 @@ public sealed partial class RequestParser
         {
             return fromEvent;
         }
-        var got = eventId is { } some ? JsonText.Describe(some) : "no event id";
-        reasons.Invalid("requestId", $"is absent and the event id cannot stand in for it ({got} is not {RequestId.Expected}); set requestId");
+        reasons.Invalid("requestId", eventId is { ValueKind: JsonValueKind.String } text
+            ? $"is absent and the event id cannot stand in for it ({JsonText.Quote(text.GetString() ?? "")} is not {RequestId.Expected}); set requestId"
+            : $"is absent and the event has no id to stand in for it (got {(eventId is { } other ? JsonText.Describe(other) : "none")}); set requestId");
         return null;
     }
 
@@ -201,6 +206,11 @@ public sealed partial class RequestParser
                 fromPort = AllTrafficPort(from, fromPath, reasons);
                 toPort = AllTrafficPort(to, toPath, reasons);
                 break;
+            default:
+                // The protocol is wrong, but a port no protocol allows is worth saying now too.
+                OutsideEveryProtocol(from, fromPath, reasons);
+                OutsideEveryProtocol(to, toPath, reasons);
+                break;
         }
 
         if (groupId is not { } group || protocol is null || fromPort is not { } f || toPort is not { } t)
@@ -261,6 +271,14 @@ public sealed partial class RequestParser
             return null;
         }
         return (int)v;
+    }
+
+    private static void OutsideEveryProtocol(long? value, string path, ReasonList reasons)
+    {
+        if (value is < -1 or > 65535)
+        {
+            reasons.Invalid(path, $"must be 0-65535, got {value}");
+        }
     }
 
     private static int? AllTrafficPort(long? value, string path, ReasonList reasons)
