@@ -105,9 +105,45 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways, PeeringPolic
         {
             return peering.Status;
         }
+        if (!await WinsAgainstCompetitorsAsync(request, id, accepter, ct))
+        {
+            return PeeringStatus.PendingAcceptance; // the state machine waits and asks again
+        }
         await accepter.AcceptPeeringConnectionAsync(id, ct);
         var after = await accepter.DescribePeeringConnectionAsync(id, ct);
         return after?.Status ?? PeeringStatus.Provisioning;
+    }
+
+    /// <summary>
+    /// Two requests for the same VPC pair may both pass validation and both create a peering
+    /// (EC2 has no compare-and-set). Before accepting, each looks at the pair's other live
+    /// peerings: one already accepted wins; otherwise the lowest peering id wins. A request that
+    /// sees only higher ids waits: the other side either sees ours and withdraws (its rollback
+    /// deletes its peering), or it had seen nothing, accepts, and then ours loses. Either way
+    /// exactly one peering survives.
+    /// </summary>
+    /// <returns>True to accept now; false to wait and ask again.</returns>
+    /// <exception cref="PeeringConflict">another request's peering of the pair wins.</exception>
+    private async Task<bool> WinsAgainstCompetitorsAsync(
+        PeeringRequest request, PeeringConnectionId ours, IEc2Gateway accepter, CancellationToken ct)
+    {
+        var requester = await gateways.ForAsync(request.Requester.Scope, ct);
+        var visible = (await requester.DescribePeeringConnectionsAsync(ct))
+            .Concat(await accepter.DescribePeeringConnectionsAsync(ct));
+        var competitors = visible
+            .Where(p => p.Id != ours && PeeringStatus.IsLive(p.Status)
+                        && p.Connects(request.Requester.VpcId, request.Accepter.VpcId))
+            .DistinctBy(p => p.Id)
+            .ToList();
+        var winner = competitors.FirstOrDefault(p => p.Status != PeeringStatus.PendingAcceptance && p.Status != PeeringStatus.InitiatingRequest)
+            ?? competitors.FirstOrDefault(p => string.CompareOrdinal(p.Id.Value, ours.Value) < 0);
+        if (winner is not null)
+        {
+            throw new PeeringConflict(
+                $"DuplicatePeering: VPCs {request.Requester.VpcId} and {request.Accepter.VpcId} are being peered by {winner.Id} " +
+                $"({winner.Status}, request {ManagedMarkers.RequestIdOf(winner)?.Value ?? "not ours"}); withdrawing {ours}");
+        }
+        return competitors.Count == 0;
     }
 
     /// <summary>Adds the planned routes on one side; a route already sending the destination to this peering is success.</summary>
