@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PeeringAutomation.Core.Teardown;
 using PeeringAutomation.Functions.Provisioning;
+using PeeringAutomation.Functions.Teardown;
 
 namespace PeeringAutomation.Functions;
 
@@ -17,5 +19,8 @@ namespace PeeringAutomation.Functions;
 [JsonSerializable(typeof(SecurityGroupsResult))]
 [JsonSerializable(typeof(OutcomeResult<ProvisionedEvent>))]
 [JsonSerializable(typeof(OutcomeResult<ProvisioningFailedEvent>))]
+[JsonSerializable(typeof(TeardownResolutionResult))]
+[JsonSerializable(typeof(TeardownTarget))]
+[JsonSerializable(typeof(OutcomeResult<TornDownEvent>))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class PeeringJsonContext : JsonSerializerContext;

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PeeringAutomation.Core;
 using PeeringAutomation.Functions.Provisioning;
+using PeeringAutomation.Functions.Teardown;
 using YamlDotNet.RepresentationModel;
 
 namespace PeeringAutomation.Functions.Tests;
@@ -73,11 +74,12 @@ public sealed partial class TemplateTests
     }
 
     [Fact]
-    public void TemplateEc2Actions_GrantExactlyWhatEachHandlerCallsGivenProvisioning()
+    public void TemplateEc2Actions_GrantExactlyWhatEachHandlerCalls()
     {
         var called = RecordProvisioningCalls();
         var functions = template.Resources("AWS::Serverless::Function").ToDictionary(f => f.Name, f => f.Properties);
 
+        called.Keys.ShouldBe(functions.Keys, ignoreOrder: true, "every function must be exercised by this test");
         foreach (var (function, actions) in called)
         {
             var granted = TemplateModel.Ec2Actions(functions[function]["Policies"]);
@@ -135,6 +137,13 @@ public sealed partial class TemplateTests
             await Run("CheckFlowLogsFunction", new CheckFlowLogsFunction(services).Handle, state);
             state["error"] = new JsonObject { ["Error"] = "PeeringConflict", ["Cause"] = "test" };
             await Run("RollbackPeeringFunction", new RollbackPeeringFunction(services).Handle, state);
+
+            var teardownWorld = new ProvisioningWorld();
+            world = teardownWorld;
+            await teardownWorld.ProvisionAsync(teardownWorld.Event());
+            var resolved = await Run("ResolveTeardownFunction", new ResolveTeardownFunction(teardownWorld.Services).Handle,
+                TeardownTests.TeardownEvent(new JsonObject { ["requestId"] = "chg-42" }));
+            await Run("TeardownPeeringFunction", new TeardownPeeringFunction(teardownWorld.Services).Handle, resolved["targets"]![0]!.DeepClone());
         }).GetAwaiter().GetResult();
         return calls;
     }

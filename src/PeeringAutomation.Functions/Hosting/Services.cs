@@ -2,6 +2,7 @@ using PeeringAutomation.Aws;
 using PeeringAutomation.Core.Ports;
 using PeeringAutomation.Core.Provisioning;
 using PeeringAutomation.Core.Requests;
+using PeeringAutomation.Core.Teardown;
 
 namespace PeeringAutomation.Functions.Hosting;
 
@@ -23,6 +24,7 @@ public sealed class Services
         Snapshots = new SnapshotReader(gateways);
         Provisioner = new PeeringProvisioner(gateways, settings.Policy);
         Remover = new PeeringRemover(gateways);
+        Teardowns = new TeardownResolver(gateways, settings.Policy, clock);
     }
 
     /// <summary>The services of this Lambda container, built on first use.</summary>
@@ -43,6 +45,8 @@ public sealed class Services
     public PeeringProvisioner Provisioner { get; }
 
     public PeeringRemover Remover { get; }
+
+    public TeardownResolver Teardowns { get; }
 
     public static Services Create(FunctionSettings settings)
     {

@@ -35,10 +35,7 @@ public abstract class ProvisioningStepFunction<TResult>(Services? services)
         {
             var result = await RunAsync(state, log, CancellationToken.None);
             log.Info("step finished");
-            var output = new MemoryStream();
-            await JsonSerializer.SerializeAsync(output, result, ResultType);
-            output.Position = 0;
-            return output;
+            return await FunctionJson.SerializeAsync(result, ResultType);
         }
         catch (Exception error)
         {

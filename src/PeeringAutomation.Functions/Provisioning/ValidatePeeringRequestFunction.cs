@@ -33,10 +33,7 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
             log.Count("RequestsRejected");
             log.Warn("request rejected", ("reasons", string.Join("; ", result.Outcome!.Reasons)));
         }
-        var output = new MemoryStream();
-        await JsonSerializer.SerializeAsync(output, result, PeeringJsonContext.Default.ValidationResult);
-        output.Position = 0;
-        return output;
+        return await FunctionJson.SerializeAsync(result, PeeringJsonContext.Default.ValidationResult);
     }
 
     private async Task<ValidationResult> ValidateAsync(JsonElement envelope, StructuredLog log, CancellationToken ct)
