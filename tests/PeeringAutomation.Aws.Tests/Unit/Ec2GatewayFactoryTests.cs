@@ -127,7 +127,7 @@ public sealed class Ec2GatewayFactoryTests : IDisposable
             ? Task.FromException<AssumeRoleResponse>(AwsErrors.Sts("AccessDenied"))
             : Task.FromResult(new AssumeRoleResponse
             {
-                Credentials = new Credentials { AccessKeyId = "ASIAAAAAAAAAAAAAAAAA", SecretAccessKey = "s", SessionToken = "t", Expiration = DateTime.UtcNow.AddHours(1) },
+                Credentials = new Credentials { AccessKeyId = "ASIAAAAAAAAAAAAAAAAA", SecretAccessKey = "s", SessionToken = "t", Expiration = clock.GetUtcNow().AddHours(1).UtcDateTime },
             }));
         await Should.ThrowAsync<MemberRoleUnavailable>(() => factory.ForAsync(new AccountRegion(Member, UsEast1)));
 
