@@ -89,6 +89,17 @@ public sealed class Ec2GatewayPeeringTests(MotoFixture moto) : MotoTest(moto)
     }
 
     [Fact]
+    public async Task Ec2GatewayAcceptPeering_ThrowsConflictCarryingInvalidStateTransitionGivenAnActivePeering()
+    {
+        var (_, accepter, id) = await ActivePeeringAsync();
+
+        var error = await Should.ThrowAsync<PeeringConflict>(() => accepter.AcceptPeeringConnectionAsync(id));
+
+        // The caller decides that "already active" means done.
+        error.AwsErrorCode.ShouldBe(Ec2ErrorCodes.InvalidStateTransition);
+    }
+
+    [Fact]
     public async Task Ec2GatewayCreatePeering_ThrowsResourceNotFoundGivenUnknownRequesterVpc()
     {
         var requester = await GatewayAsync(Requester, UsEast1);
