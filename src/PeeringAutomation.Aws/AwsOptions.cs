@@ -41,6 +41,9 @@ public sealed record AwsOptions
     /// </summary>
     public TimeSpan CredentialRenewalMargin { get; init; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>ARN partition of the accounts: <c>aws</c>, <c>aws-cn</c> or <c>aws-us-gov</c>.</summary>
+    public string Partition { get; init; } = "aws";
+
     /// <summary>The member role's ARN in <paramref name="account"/>.</summary>
-    public string MemberRoleArn(AccountId account) => $"arn:aws:iam::{account}:role/{MemberRoleName}";
+    public string MemberRoleArn(AccountId account) => $"arn:{Partition}:iam::{account}:role/{MemberRoleName}";
 }

@@ -235,7 +235,7 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
         var request = new AuthorizeSecurityGroupIngressRequest
         {
             GroupId = group.Value,
-            IpPermissions = permissions.Select(p => Ec2Mapper.ToIpPermission(p, withDescription: true)).ToList(),
+            IpPermissions = permissions.Select(Ec2Mapper.ToIpPermission).ToList(),
         };
         // InvalidPermission.Duplicate surfaces as PeeringConflict with that AwsErrorCode; EC2 then
         // adds none of the permissions, so the caller describes and sends only the missing ones.
@@ -293,7 +293,7 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
         var request = new RevokeSecurityGroupIngressRequest
         {
             GroupId = group.Value,
-            IpPermissions = permissions.Select(p => Ec2Mapper.ToIpPermission(p, withDescription: false)).ToList(),
+            IpPermissions = permissions.Select(Ec2Mapper.ToIpPermission).ToList(),
         };
         // In a default VPC EC2 answers success and lists what it did not find (UnknownIpPermissions):
         // those were already revoked, which is what we want, so the list is not inspected.

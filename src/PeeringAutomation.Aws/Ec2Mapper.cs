@@ -180,13 +180,12 @@ internal static class Ec2Mapper
     }
 
     /// <summary>
-    /// The SDK shape for one permission with its single source. <paramref name="withDescription"/>
-    /// is off for revokes: EC2 matches rules without it, and a changed description must not stop a
-    /// teardown.
+    /// The SDK shape for one permission with its single source and its description. Revokes send
+    /// the description too: AWS ignores it when matching, and moto matches group pairs only with it.
     /// </summary>
-    public static IpPermission ToIpPermission(IngressPermission permission, bool withDescription)
+    public static IpPermission ToIpPermission(IngressPermission permission)
     {
-        var description = withDescription ? permission.Description : null;
+        var description = permission.Description;
         var result = new IpPermission { IpProtocol = permission.Protocol };
         if (permission.Protocol != "-1")
         {
