@@ -56,7 +56,18 @@ internal static class Ec2Mapper
         Accepter = ToSide(pcx.AccepterVpcInfo, scope, "accepter", pcx.VpcPeeringConnectionId),
         Tags = ToTags(pcx.Tags),
         ExpirationTime = pcx.ExpirationTime is { } expires ? ToUtc(expires) : null,
+        RequesterBlocks = PeeringBlocks(pcx.RequesterVpcInfo),
     };
+
+    /// <summary>Every CIDR block a peering's VPC info names (moto fills only the primary one).</summary>
+    private static IReadOnlyList<Cidr> PeeringBlocks(VpcPeeringConnectionVpcInfo? info) =>
+        new[] { info?.CidrBlock }
+            .Concat((info?.CidrBlockSet ?? []).Select(b => b.Cidr))
+            .Concat((info?.Ipv6CidrBlockSet ?? []).Select(b => b.Value))
+            .Select(ParseCidr)
+            .OfType<Cidr>()
+            .Distinct()
+            .ToList();
 
     public static DomainRouteTable ToRouteTable(Ec2RouteTable table) => new()
     {

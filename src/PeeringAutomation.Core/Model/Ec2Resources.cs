@@ -65,6 +65,12 @@ public sealed record PeeringConnection
 
     public DateTimeOffset? ExpirationTime { get; init; }
 
+    /// <summary>
+    /// The requester VPC's CIDR blocks as the peering reports them (primary, secondary, IPv6).
+    /// The only view of a VPC in an account we cannot enter; moto reports the primary block only.
+    /// </summary>
+    public IReadOnlyList<Cidr> RequesterBlocks { get; init; } = [];
+
     public bool Connects(VpcId a, VpcId b) =>
         (Requester.VpcId == a && Accepter.VpcId == b) || (Requester.VpcId == b && Accepter.VpcId == a);
 }
