@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using PeeringAutomation.Core.Teardown;
+using PeeringAutomation.Functions.AutoAccept;
 using PeeringAutomation.Functions.Provisioning;
 using PeeringAutomation.Functions.Teardown;
 
@@ -22,5 +23,6 @@ namespace PeeringAutomation.Functions;
 [JsonSerializable(typeof(TeardownResolutionResult))]
 [JsonSerializable(typeof(TeardownTarget))]
 [JsonSerializable(typeof(OutcomeResult<TornDownEvent>))]
+[JsonSerializable(typeof(AcceptanceScanResult))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class PeeringJsonContext : JsonSerializerContext;

@@ -26,8 +26,13 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
 
     public ConcurrentQueue<string> Calls { get; } = new();
 
+    /// <summary>Accounts whose member role cannot be assumed.</summary>
+    public HashSet<AccountId> UnreachableAccounts { get; } = [];
+
     public Task<IEc2Gateway> ForAsync(AccountRegion scope, CancellationToken ct = default) =>
-        Task.FromResult<IEc2Gateway>(new Gateway(this, scope));
+        UnreachableAccounts.Contains(scope.Account)
+            ? Task.FromException<IEc2Gateway>(new MemberRoleUnavailable($"cannot assume the member role in {scope.Account}"))
+            : Task.FromResult<IEc2Gateway>(new Gateway(this, scope));
 
     public string NewId(string prefix) => $"{prefix}-{Interlocked.Increment(ref nextId):x17}";
 
@@ -70,6 +75,7 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
                 Requester = new PeeringSideInfo(scope.Account, scope.Region, requesterVpc),
                 Accepter = accepter,
                 Tags = new Dictionary<string, string>(tags),
+                RequesterBlocks = world.Vpcs.Where(v => v.Vpc.Id == requesterVpc).SelectMany(v => v.Vpc.AllBlocks).ToList(),
             };
             world.Peerings[peering.Id] = peering;
             return Task.FromResult(peering);
@@ -113,6 +119,15 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
         public Task CreateTagsAsync(string resourceId, IReadOnlyDictionary<string, string> tags, CancellationToken ct = default)
         {
             Record("CreateTags");
+            if (Identifier.TryParse<PeeringConnectionId>(resourceId, out var id, out _) && world.Peerings.TryGetValue(id.Value, out var peering))
+            {
+                var merged = new Dictionary<string, string>(peering.Tags);
+                foreach (var (key, value) in tags)
+                {
+                    merged[key] = value;
+                }
+                world.Peerings[id.Value] = peering with { Tags = merged };
+            }
             return Task.CompletedTask;
         }
 

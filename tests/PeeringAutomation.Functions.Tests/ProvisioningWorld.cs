@@ -17,12 +17,12 @@ internal sealed class ProvisioningWorld
     public static readonly AccountRegion Requester = new(AccountId.Parse("111111111111"), AwsRegion.Parse("us-east-1"));
     public static readonly AccountRegion Accepter = new(AccountId.Parse("222222222222"), AwsRegion.Parse("eu-west-1"));
 
-    public ProvisioningWorld()
+    public ProvisioningWorld(Func<FunctionSettings, FunctionSettings>? configure = null)
     {
         RequesterVpc = AddVpc(Requester, "10.1.0.0/16", out RequesterTable, out RequesterGroup);
         AccepterVpc = AddVpc(Accepter, "10.20.0.0/16", out AccepterTable, out AccepterGroup);
         Ec2.FlowLogs.Add((Requester, new FlowLog("fl-1", RequesterVpc.Value, "ACTIVE", "ALL")));
-        Services = new Services(Settings(), Ec2, TimeProvider.System);
+        Services = new Services((configure ?? (s => s))(Settings()), Ec2, TimeProvider.System);
     }
 
     public FakeEc2 Ec2 { get; } = new();
@@ -101,7 +101,17 @@ internal sealed class ProvisioningWorld
         return state;
     }
 
-    private VpcId AddVpc(AccountRegion scope, string cidr, out RouteTableId table, out SecurityGroupId group)
+    /// <summary>A peering someone requested with their own tools into the accepter VPC (no automation tags).</summary>
+    public async Task<PeeringConnectionId> RequestFromOutsideAsync(AccountRegion requester, string cidr)
+    {
+        var vpc = AddVpc(requester, cidr, out _, out _);
+        var gateway = await Ec2.ForAsync(requester);
+        var peering = await gateway.CreatePeeringConnectionAsync(vpc,
+            new PeeringSideInfo(Accepter.Account, Accepter.Region, AccepterVpc), new Dictionary<string, string>());
+        return peering.Id;
+    }
+
+    public VpcId AddVpc(AccountRegion scope, string cidr, out RouteTableId table, out SecurityGroupId group)
     {
         var vpc = VpcId.Parse(Ec2.NewId("vpc"));
         Ec2.Vpcs.Add((scope, new Vpc

@@ -2,6 +2,8 @@ using System.Reflection;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using PeeringAutomation.Core;
+using PeeringAutomation.Core.Model;
+using PeeringAutomation.Functions.AutoAccept;
 using PeeringAutomation.Functions.Provisioning;
 using PeeringAutomation.Functions.Teardown;
 using YamlDotNet.RepresentationModel;
@@ -144,6 +146,13 @@ public sealed partial class TemplateTests
             var resolved = await Run("ResolveTeardownFunction", new ResolveTeardownFunction(teardownWorld.Services).Handle,
                 TeardownTests.TeardownEvent(new JsonObject { ["requestId"] = "chg-42" }));
             await Run("TeardownPeeringFunction", new TeardownPeeringFunction(teardownWorld.Services).Handle, resolved["targets"]![0]!.DeepClone());
+
+            // Auto-accept with rejection of unlisted requesters exercises every action it is granted.
+            var acceptWorld = new ProvisioningWorld(s => s with { Policy = s.Policy with { RejectUnlistedRequests = true } });
+            world = acceptWorld;
+            await acceptWorld.RequestFromOutsideAsync(ProvisioningWorld.Requester, "172.31.0.0/16");
+            await acceptWorld.RequestFromOutsideAsync(new AccountRegion(AccountId.Parse("333333333333"), AwsRegion.Parse("eu-west-1")), "172.30.0.0/16");
+            await Run("AutoAcceptPeeringsFunction", new AutoAcceptPeeringsFunction(acceptWorld.Services).Handle, new JsonObject());
         }).GetAwaiter().GetResult();
         return calls;
     }

@@ -1,4 +1,5 @@
 using PeeringAutomation.Aws;
+using PeeringAutomation.Core.AutoAccept;
 using PeeringAutomation.Core.Ports;
 using PeeringAutomation.Core.Provisioning;
 using PeeringAutomation.Core.Requests;
@@ -25,6 +26,7 @@ public sealed class Services
         Provisioner = new PeeringProvisioner(gateways, settings.Policy);
         Remover = new PeeringRemover(gateways);
         Teardowns = new TeardownResolver(gateways, settings.Policy, clock);
+        AutoAcceptor = new AutoAcceptor(gateways, settings.Policy, clock);
     }
 
     /// <summary>The services of this Lambda container, built on first use.</summary>
@@ -47,6 +49,8 @@ public sealed class Services
     public PeeringRemover Remover { get; }
 
     public TeardownResolver Teardowns { get; }
+
+    public AutoAcceptor AutoAcceptor { get; }
 
     public static Services Create(FunctionSettings settings)
     {
