@@ -5,7 +5,14 @@ namespace PeeringAutomation.Core;
 #pragma warning disable CA1710 // the names are the contract, not "...Exception"
 
 /// <summary>Base of every error the automation raises on purpose.</summary>
-public abstract class PeeringAutomationError(string message, Exception? inner = null) : Exception(message, inner);
+public abstract class PeeringAutomationError(string message, Exception? inner = null) : Exception(message, inner)
+{
+    /// <summary>
+    /// The AWS error code behind this error (e.g. <c>RouteAlreadyExists</c>), when it came from an
+    /// AWS call: the caller decides whether such a conflict means "already done".
+    /// </summary>
+    public string? AwsErrorCode { get; init; }
+}
 
 /// <summary>The request or a parameter is invalid; retrying cannot help.</summary>
 public sealed class PeeringRequestInvalid(string message, Exception? inner = null) : PeeringAutomationError(message, inner);

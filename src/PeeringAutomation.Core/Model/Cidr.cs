@@ -2,6 +2,8 @@ using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Net.Sockets;
 using System.Numerics;
+using System.Text.Json.Serialization;
+using System.Text.RegularExpressions;
 
 namespace PeeringAutomation.Core.Model;
 
@@ -16,6 +18,7 @@ public enum IpFamily
 /// A CIDR block, IPv4 or IPv6, in canonical form: the address is the network address (no host
 /// bits set), as EC2 requires for VPC blocks and route destinations.
 /// </summary>
+[JsonConverter(typeof(CidrJsonConverter))]
 public sealed record Cidr
 {
     private Cidr(IpFamily family, BigInteger network, int prefixLength)
@@ -56,8 +59,14 @@ public sealed record Cidr
         }
         var addressText = text[..slash];
         var prefixText = text[(slash + 1)..];
-        if (!IPAddress.TryParse(addressText, out var address) || addressText.Contains('%')
-            || (address.AddressFamily == AddressFamily.InterNetwork && addressText.Count(c => c == '.') != 3))
+        // IPAddress.TryParse is lenient in ways that silently change the meaning of a block:
+        // "010.0.0.0" is octal (8.0.0.0), "0x0a.0.0.0" hex, "10.1" is 10.0.0.1, "[::1]" and
+        // "::1%eth0" carry URI brackets and zone ids. Accept only what EC2 accepts: a plain
+        // dotted quad of decimal octets, or an IPv6 address without brackets or zone.
+        var looksIPv4 = !addressText.Contains(':');
+        if ((looksIPv4 && !CidrPatterns.DottedQuad().IsMatch(addressText))
+            || (!looksIPv4 && (addressText.Contains('%') || addressText.Contains('[')))
+            || !IPAddress.TryParse(addressText, out var address))
         {
             error = $"'{text}' is not a CIDR block: '{addressText}' is not an IP address";
             return false;
@@ -104,4 +113,11 @@ public sealed record Cidr
         bytes.CopyTo(padded, width - bytes.Length);
         return $"{new IPAddress(padded)}/{PrefixLength}";
     }
+}
+
+internal static partial class CidrPatterns
+{
+    // Four decimal octets 0-255 without leading zeros (a leading zero means octal to some parsers).
+    [GeneratedRegex(@"^(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])(\.(25[0-5]|2[0-4][0-9]|1[0-9]{2}|[1-9]?[0-9])){3}\z")]
+    public static partial Regex DottedQuad();
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace PeeringAutomation.Core.Model;
 
 /// <summary>Where a resource lives: one account in one region.</summary>
@@ -22,6 +24,7 @@ public sealed record Vpc
     /// <summary>IPv6 blocks in state <c>associated</c>.</summary>
     public required IReadOnlyList<Cidr> Ipv6Blocks { get; init; }
 
+    [JsonIgnore]
     public IEnumerable<Cidr> AllBlocks => Ipv4Blocks.Concat(Ipv6Blocks);
 }
 
@@ -61,6 +64,12 @@ public sealed record PeeringConnection
     public required IReadOnlyDictionary<string, string> Tags { get; init; }
 
     public DateTimeOffset? ExpirationTime { get; init; }
+
+    /// <summary>
+    /// The requester VPC's CIDR blocks as the peering reports them (primary, secondary, IPv6).
+    /// The only view of a VPC in an account we cannot enter; moto reports the primary block only.
+    /// </summary>
+    public IReadOnlyList<Cidr> RequesterBlocks { get; init; } = [];
 
     public bool Connects(VpcId a, VpcId b) =>
         (Requester.VpcId == a && Accepter.VpcId == b) || (Requester.VpcId == b && Accepter.VpcId == a);

@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Text.Json.Serialization;
 using System.Text.RegularExpressions;
 
 namespace PeeringAutomation.Core.Model;
@@ -40,33 +41,36 @@ public static class Identifier
         TryParse<T>(text, out var id, out var error) ? id.Value : throw new FormatException(error);
 }
 
+// Every pattern ends in \z, not $: in .NET "$" also matches before a final "\n", so
+// "111111111111\n" would pass as an account id and carry the newline into tags and ARNs.
 internal static partial class IdentifierPatterns
 {
-    [GeneratedRegex("^[0-9]{12}$")]
+    [GeneratedRegex("^[0-9]{12}\\z")]
     public static partial Regex Account();
 
     // Commercial, GovCloud, China and ISO partitions all follow <area>-<direction>-<n>.
-    [GeneratedRegex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}$")]
+    [GeneratedRegex("^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-[0-9]{1,2}\\z")]
     public static partial Regex Region();
 
-    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}$")]
+    [GeneratedRegex("^[A-Za-z0-9._-]{1,64}\\z")]
     public static partial Regex Request();
 
     // EC2 resource ids are a prefix and 8 (legacy) or 17 lowercase hex digits.
-    [GeneratedRegex("^vpc-([0-9a-f]{8}|[0-9a-f]{17})$")]
+    [GeneratedRegex("^vpc-([0-9a-f]{8}|[0-9a-f]{17})\\z")]
     public static partial Regex Vpc();
 
-    [GeneratedRegex("^pcx-([0-9a-f]{8}|[0-9a-f]{17})$")]
+    [GeneratedRegex("^pcx-([0-9a-f]{8}|[0-9a-f]{17})\\z")]
     public static partial Regex Pcx();
 
-    [GeneratedRegex("^rtb-([0-9a-f]{8}|[0-9a-f]{17})$")]
+    [GeneratedRegex("^rtb-([0-9a-f]{8}|[0-9a-f]{17})\\z")]
     public static partial Regex Rtb();
 
-    [GeneratedRegex("^sg-([0-9a-f]{8}|[0-9a-f]{17})$")]
+    [GeneratedRegex("^sg-([0-9a-f]{8}|[0-9a-f]{17})\\z")]
     public static partial Regex Sg();
 }
 
 /// <summary>A 12-digit AWS account id.</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<AccountId>))]
 public readonly record struct AccountId : IIdentifier<AccountId>
 {
     private AccountId(string value) => Value = value;
@@ -85,6 +89,7 @@ public readonly record struct AccountId : IIdentifier<AccountId>
 }
 
 /// <summary>An AWS region code such as <c>eu-west-1</c>.</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<AwsRegion>))]
 public readonly record struct AwsRegion : IIdentifier<AwsRegion>
 {
     private AwsRegion(string value) => Value = value;
@@ -103,6 +108,7 @@ public readonly record struct AwsRegion : IIdentifier<AwsRegion>
 }
 
 /// <summary>The idempotency key of a peering request.</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<RequestId>))]
 public readonly record struct RequestId : IIdentifier<RequestId>
 {
     private RequestId(string value) => Value = value;
@@ -121,6 +127,7 @@ public readonly record struct RequestId : IIdentifier<RequestId>
 }
 
 /// <summary>A VPC id (<c>vpc-…</c>).</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<VpcId>))]
 public readonly record struct VpcId : IIdentifier<VpcId>
 {
     private VpcId(string value) => Value = value;
@@ -139,6 +146,7 @@ public readonly record struct VpcId : IIdentifier<VpcId>
 }
 
 /// <summary>A VPC peering connection id (<c>pcx-…</c>).</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<PeeringConnectionId>))]
 public readonly record struct PeeringConnectionId : IIdentifier<PeeringConnectionId>
 {
     private PeeringConnectionId(string value) => Value = value;
@@ -157,6 +165,7 @@ public readonly record struct PeeringConnectionId : IIdentifier<PeeringConnectio
 }
 
 /// <summary>A route table id (<c>rtb-…</c>).</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<RouteTableId>))]
 public readonly record struct RouteTableId : IIdentifier<RouteTableId>
 {
     private RouteTableId(string value) => Value = value;
@@ -175,6 +184,7 @@ public readonly record struct RouteTableId : IIdentifier<RouteTableId>
 }
 
 /// <summary>A security group id (<c>sg-…</c>).</summary>
+[JsonConverter(typeof(IdentifierJsonConverter<SecurityGroupId>))]
 public readonly record struct SecurityGroupId : IIdentifier<SecurityGroupId>
 {
     private SecurityGroupId(string value) => Value = value;

@@ -44,6 +44,7 @@ public interface IEc2Gateway
 
     Task DeleteRouteAsync(RouteTableId table, Cidr destination, CancellationToken ct = default);
 
+    /// <summary>The security groups with these ids; every group of the region when empty.</summary>
     Task<IReadOnlyList<SecurityGroup>> DescribeSecurityGroupsAsync(IReadOnlyCollection<SecurityGroupId> ids, CancellationToken ct = default);
 
     /// <summary>Adds the permissions in one call; every permission carries its own description.</summary>

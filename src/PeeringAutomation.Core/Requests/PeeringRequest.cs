@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using PeeringAutomation.Core.Model;
 
 namespace PeeringAutomation.Core.Requests;
@@ -22,6 +23,7 @@ public static class ReasonCodes
     public const string RouteQuotaExceeded = "RouteQuotaExceeded";
     public const string RuleQuotaExceeded = "RuleQuotaExceeded";
     public const string RouteConflict = "RouteConflict";
+    public const string RuleConflict = "RuleConflict";
     public const string CrossRegionGroupReference = "CrossRegionGroupReference";
     public const string SecurityGroupNotInVpc = "SecurityGroupNotInVpc";
     public const string TrafficNotAllowed = "TrafficNotAllowed";
@@ -58,8 +60,10 @@ public sealed record PeeringSideRequest
 
     public IReadOnlyList<IngressRequest> IngressFromPeer { get; init; } = [];
 
+    [JsonIgnore]
     public AccountRegion Scope => new(AccountId, Region);
 
+    [JsonIgnore]
     public PeeringSideInfo Info => new(AccountId, Region, VpcId);
 }
 
@@ -83,6 +87,7 @@ public sealed record PeeringRequest
 
     public string? RequestedBy { get; init; }
 
+    [JsonIgnore]
     public bool IsCrossRegion => Requester.Region != Accepter.Region;
 }
 

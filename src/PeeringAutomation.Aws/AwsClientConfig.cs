@@ -1,0 +1,45 @@
+using Amazon;
+using Amazon.EC2;
+using Amazon.Runtime;
+using Amazon.SecurityToken;
+using PeeringAutomation.Core.Model;
+
+namespace PeeringAutomation.Aws;
+
+/// <summary>
+/// SDK client configuration for one region, honouring <see cref="AwsOptions.EndpointUrl"/>. The one
+/// place that knows the endpoint rule: with a custom endpoint the SDK would sign for us-east-1
+/// unless told otherwise, and moto files resources under the region the request is signed for
+/// (AWS-FACTS #7), so <c>AuthenticationRegion</c> is always set with <c>ServiceURL</c>.
+/// </summary>
+public static class AwsClientConfig
+{
+    public static AmazonEC2Config Ec2(AwsOptions options, AwsRegion region) =>
+        Configure(new AmazonEC2Config(), options, region);
+
+    public static AmazonSecurityTokenServiceConfig Sts(AwsOptions options, AwsRegion region) =>
+        Configure(new AmazonSecurityTokenServiceConfig(), options, region);
+
+    /// <summary>
+    /// An STS client for the factory to assume member roles with. <paramref name="credentials"/>
+    /// null means the SDK's default chain (the Lambda function's role).
+    /// </summary>
+    public static IAmazonSecurityTokenService CreateSts(AwsOptions options, AwsRegion region, AWSCredentials? credentials = null) =>
+        credentials is null
+            ? new AmazonSecurityTokenServiceClient(Sts(options, region))
+            : new AmazonSecurityTokenServiceClient(credentials, Sts(options, region));
+
+    private static T Configure<T>(T config, AwsOptions options, AwsRegion region) where T : ClientConfig
+    {
+        if (options.EndpointUrl is { } endpoint)
+        {
+            config.ServiceURL = endpoint.ToString();
+            config.AuthenticationRegion = region.Value;
+        }
+        else
+        {
+            config.RegionEndpoint = RegionEndpoint.GetBySystemName(region.Value);
+        }
+        return config;
+    }
+}

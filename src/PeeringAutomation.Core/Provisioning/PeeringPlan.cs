@@ -1,0 +1,59 @@
+using System.Text.Json.Serialization;
+using PeeringAutomation.Core.Model;
+using PeeringAutomation.Core.Requests;
+
+namespace PeeringAutomation.Core.Provisioning;
+
+/// <summary>What AWS looks like on one side of a requested peering, read in that side's account and region.</summary>
+public sealed record SideSnapshot
+{
+    /// <summary>Null when the VPC does not exist (or is not visible) in the side's account and region.</summary>
+    public Vpc? Vpc { get; init; }
+
+    /// <summary>Every peering connection visible in the side's account and region.</summary>
+    public IReadOnlyList<PeeringConnection> Peerings { get; init; } = [];
+
+    /// <summary>Every route table of the side's VPC.</summary>
+    public IReadOnlyList<RouteTable> RouteTables { get; init; } = [];
+
+    /// <summary>The security groups named in the side's <c>ingressFromPeer</c> that exist.</summary>
+    public IReadOnlyList<SecurityGroup> SecurityGroups { get; init; } = [];
+}
+
+/// <summary>A route to add: in this table, send this destination to the peering.</summary>
+public sealed record PlannedRoute(RouteTableId RouteTableId, Cidr Destination);
+
+/// <summary>Ingress permissions to add to one security group (each described with the request id).</summary>
+public sealed record PlannedGroupRules(SecurityGroupId SecurityGroupId, IReadOnlyList<IngressPermission> Permissions);
+
+/// <summary>Everything one side of the peering gets.</summary>
+public sealed record SidePlan
+{
+    public required PeeringSideInfo Side { get; init; }
+
+    public required IReadOnlyList<PlannedRoute> Routes { get; init; }
+
+    public required IReadOnlyList<PlannedGroupRules> GroupRules { get; init; }
+}
+
+/// <summary>The validated plan for a request: what to create on each side.</summary>
+public sealed record PeeringPlan
+{
+    public required SidePlan Requester { get; init; }
+
+    public required SidePlan Accepter { get; init; }
+
+    /// <summary>A live peering this request already created (a re-run): continue with it instead of creating one.</summary>
+    public PeeringConnectionId? ExistingPeeringId { get; init; }
+}
+
+/// <summary>The result of validating a request: either a plan or the reasons it was refused.</summary>
+public sealed record ValidationOutcome
+{
+    public PeeringPlan? Plan { get; init; }
+
+    public IReadOnlyList<Reason> Reasons { get; init; } = [];
+
+    [JsonIgnore]
+    public bool IsAccepted => Plan is not null && Reasons.Count == 0;
+}

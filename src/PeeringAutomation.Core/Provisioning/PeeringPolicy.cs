@@ -1,0 +1,56 @@
+using PeeringAutomation.Core.Model;
+
+namespace PeeringAutomation.Core.Provisioning;
+
+/// <summary>
+/// What the platform team configured (template parameters): which accounts and regions the
+/// automation manages, whose peerings it accepts, and the quotas it enforces before AWS does.
+/// </summary>
+public sealed record PeeringPolicy
+{
+    public required IReadOnlySet<AccountId> ManagedAccounts { get; init; }
+
+    public required IReadOnlySet<AwsRegion> ManagedRegions { get; init; }
+
+    /// <summary>Requesters whose peerings are accepted; empty means <see cref="ManagedAccounts"/>.</summary>
+    public IReadOnlySet<AccountId> AllowedPeerAccounts { get; init; } = new HashSet<AccountId>();
+
+    public bool AllowAllTraffic { get; init; }
+
+    public bool RejectUnlistedRequests { get; init; }
+
+    /// <summary>Active peerings per VPC (AWS default 50, adjustable to 125).</summary>
+    public int MaxPeeringsPerVpc { get; init; } = 50;
+
+    /// <summary>Routes per route table, IPv4 and IPv6 counted apart (AWS default 50).</summary>
+    public int MaxRoutesPerTable { get; init; } = 50;
+
+    /// <summary>Inbound rules per security group (AWS default 60).</summary>
+    public int MaxInboundRulesPerGroup { get; init; } = 60;
+
+    public bool IsAllowedRequester(AccountId account) =>
+        AllowedPeerAccounts.Count == 0 ? ManagedAccounts.Contains(account) : AllowedPeerAccounts.Contains(account);
+}
+
+/// <summary>The tag keys and descriptions by which the automation recognises what it made.</summary>
+public static class ManagedMarkers
+{
+    public const string RequestIdTag = "peering-automation:request-id";
+    public const string ManagedTag = "peering-automation:managed";
+    public const string RequesterTag = "peering-automation:requester";
+    public const string AccepterTag = "peering-automation:accepter";
+    public const string ExpiresAtTag = "peering-automation:expires-at";
+    public const string RequestedByTag = "peering-automation:requested-by";
+    public const string AcceptedByTag = "peering-automation:accepted-by";
+
+    /// <summary>The description every security-group rule of a request carries.</summary>
+    public static string RuleDescription(RequestId requestId) => $"peering-automation {requestId}";
+
+    public static bool IsManaged(PeeringConnection peering) =>
+        peering.Tags.TryGetValue(ManagedTag, out var value) && value == "true";
+
+    public static RequestId? RequestIdOf(PeeringConnection peering) =>
+        peering.Tags.TryGetValue(RequestIdTag, out var value) && Identifier.TryParse<RequestId>(value, out var id, out _)
+            ? id
+            : null;
+}

@@ -1,0 +1,272 @@
+using PeeringAutomation.Core.Model;
+using PeeringAutomation.Core.Ports;
+using PeeringAutomation.Core.Requests;
+
+namespace PeeringAutomation.Core.Provisioning;
+
+/// <summary>A route this request added (or found already in place, from an earlier run).</summary>
+public sealed record AddedRoute(AccountId AccountId, AwsRegion Region, RouteTableId RouteTableId, Cidr Destination);
+
+/// <summary>Security-group rules this request added to one group.</summary>
+public sealed record AddedRules(AccountId AccountId, AwsRegion Region, SecurityGroupId SecurityGroupId, int RuleCount);
+
+/// <summary>
+/// The provisioning steps after validation. Each step is idempotent: it reads what is there
+/// first, and treats what this request already made as done, so a retried step or a re-run
+/// workflow changes nothing more. Anything in the way that is not ours is a <see cref="PeeringConflict"/>.
+/// </summary>
+public sealed class PeeringProvisioner(IEc2GatewayFactory gateways, PeeringPolicy policy)
+{
+    /// <summary>Tags set on both sides of the peering (AWS keeps tags per account and region).</summary>
+    public static IReadOnlyDictionary<string, string> TagsFor(PeeringRequest request)
+    {
+        var tags = new Dictionary<string, string>(request.Tags)
+        {
+            [ManagedMarkers.RequestIdTag] = request.RequestId.Value,
+            [ManagedMarkers.ManagedTag] = "true",
+            [ManagedMarkers.RequesterTag] = $"{request.Requester.AccountId}/{request.Requester.Region}/{request.Requester.VpcId}",
+            [ManagedMarkers.AccepterTag] = $"{request.Accepter.AccountId}/{request.Accepter.Region}/{request.Accepter.VpcId}",
+            ["Name"] = request.Tags.TryGetValue("Name", out var name) ? name : $"peering-automation {request.RequestId}",
+        };
+        if (request.ExpiresAt is { } expiresAt)
+        {
+            tags[ManagedMarkers.ExpiresAtTag] = expiresAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ");
+        }
+        if (request.RequestedBy is { } requestedBy)
+        {
+            tags[ManagedMarkers.RequestedByTag] = requestedBy;
+        }
+        return tags;
+    }
+
+    /// <summary>Finds the live peering this request created (by its request-id tag, checked in code).</summary>
+    public async Task<PeeringConnection?> FindOwnPeeringAsync(PeeringRequest request, CancellationToken ct = default)
+    {
+        var requester = await gateways.ForAsync(request.Requester.Scope, ct);
+        var peerings = await requester.DescribePeeringConnectionsAsync(ct);
+        return peerings.FirstOrDefault(p =>
+            PeeringStatus.IsLive(p.Status)
+            && ManagedMarkers.RequestIdOf(p) == request.RequestId
+            && p.Requester.VpcId == request.Requester.VpcId
+            && p.Accepter.VpcId == request.Accepter.VpcId);
+    }
+
+    /// <summary>Creates the peering in the requester's account and region, or returns the one an earlier run created.</summary>
+    public async Task<PeeringConnectionId> CreateAsync(PeeringRequest request, CancellationToken ct = default)
+    {
+        var tags = TagsFor(request);
+        var existing = await FindOwnPeeringAsync(request, ct);
+        PeeringConnectionId id;
+        if (existing is not null)
+        {
+            id = existing.Id;
+        }
+        else
+        {
+            var requester = await gateways.ForAsync(request.Requester.Scope, ct);
+            var created = await requester.CreatePeeringConnectionAsync(request.Requester.VpcId, request.Accepter.Info, tags, ct);
+            // AWS may hand back an existing peering of the same VPC pair instead of a new one:
+            // if it carries another request's id it is not ours to use.
+            var owner = ManagedMarkers.RequestIdOf(created);
+            if (owner is not null && owner != request.RequestId)
+            {
+                throw new PeeringConflict(
+                    $"AWS returned peering {created.Id}, which belongs to request {owner}; VPCs {request.Requester.VpcId} and " +
+                    $"{request.Accepter.VpcId} are already being peered");
+            }
+            id = created.Id;
+        }
+        // Tag the accepter side too: in AWS a tag exists only where it was set.
+        var accepter = await gateways.ForAsync(request.Accepter.Scope, ct);
+        await accepter.CreateTagsAsync(id.Value, tags, ct);
+        return id;
+    }
+
+    /// <summary>
+    /// Accepts a pending peering in the accepter's account and region and returns its status
+    /// afterwards. The allow-list is checked again here: acceptance is where access is granted.
+    /// </summary>
+    public async Task<string> AcceptAsync(PeeringRequest request, PeeringConnectionId id, CancellationToken ct = default)
+    {
+        if (!policy.IsAllowedRequester(request.Requester.AccountId))
+        {
+            throw new PeeringRequestInvalid(
+                $"requester account {request.Requester.AccountId} is not allowed to peer into managed VPCs; not accepting {id}");
+        }
+        var accepter = await gateways.ForAsync(request.Accepter.Scope, ct);
+        var peering = await accepter.DescribePeeringConnectionAsync(id, ct)
+            ?? throw new PeeringNotReady($"peering {id} is not visible yet in {request.Accepter.Scope}");
+        if (peering.Requester.VpcId != request.Requester.VpcId || peering.Accepter.VpcId != request.Accepter.VpcId
+            || peering.Accepter.Account != request.Accepter.AccountId)
+        {
+            throw new PeeringConflict($"peering {id} does not connect {request.Requester.VpcId} to {request.Accepter.VpcId}");
+        }
+        if (peering.Status != PeeringStatus.PendingAcceptance)
+        {
+            return peering.Status;
+        }
+        if (!await WinsAgainstCompetitorsAsync(request, id, accepter, ct))
+        {
+            return PeeringStatus.PendingAcceptance; // the state machine waits and asks again
+        }
+        await accepter.AcceptPeeringConnectionAsync(id, ct);
+        var after = await accepter.DescribePeeringConnectionAsync(id, ct);
+        return after?.Status ?? PeeringStatus.Provisioning;
+    }
+
+    /// <summary>
+    /// Two requests for the same VPC pair may both pass validation and both create a peering
+    /// (EC2 has no compare-and-set). Before accepting, each looks at the pair's other live
+    /// peerings: one already accepted wins; otherwise the lowest peering id wins. A request that
+    /// sees only higher ids waits: the other side either sees ours and withdraws (its rollback
+    /// deletes its peering), or it had seen nothing, accepts, and then ours loses. Either way
+    /// exactly one peering survives.
+    /// </summary>
+    /// <returns>True to accept now; false to wait and ask again.</returns>
+    /// <exception cref="PeeringConflict">another request's peering of the pair wins.</exception>
+    private async Task<bool> WinsAgainstCompetitorsAsync(
+        PeeringRequest request, PeeringConnectionId ours, IEc2Gateway accepter, CancellationToken ct)
+    {
+        var requester = await gateways.ForAsync(request.Requester.Scope, ct);
+        var visible = (await requester.DescribePeeringConnectionsAsync(ct))
+            .Concat(await accepter.DescribePeeringConnectionsAsync(ct));
+        var competitors = visible
+            .Where(p => p.Id != ours && PeeringStatus.IsLive(p.Status)
+                        && p.Connects(request.Requester.VpcId, request.Accepter.VpcId))
+            .DistinctBy(p => p.Id)
+            .ToList();
+        var winner = competitors.FirstOrDefault(p => p.Status != PeeringStatus.PendingAcceptance && p.Status != PeeringStatus.InitiatingRequest)
+            ?? competitors.FirstOrDefault(p => string.CompareOrdinal(p.Id.Value, ours.Value) < 0);
+        if (winner is not null)
+        {
+            throw new PeeringConflict(
+                $"DuplicatePeering: VPCs {request.Requester.VpcId} and {request.Accepter.VpcId} are being peered by {winner.Id} " +
+                $"({winner.Status}, request {ManagedMarkers.RequestIdOf(winner)?.Value ?? "not ours"}); withdrawing {ours}");
+        }
+        return competitors.Count == 0;
+    }
+
+    /// <summary>Adds the planned routes on one side; a route already sending the destination to this peering is success.</summary>
+    public async Task<IReadOnlyList<AddedRoute>> ConfigureRoutesAsync(SidePlan side, PeeringConnectionId id, CancellationToken ct = default)
+    {
+        var scope = new AccountRegion(side.Side.Account, side.Side.Region);
+        var gateway = await gateways.ForAsync(scope, ct);
+        var added = new List<AddedRoute>();
+        foreach (var route in side.Routes)
+        {
+            var table = await DescribeTableAsync(gateway, side.Side.VpcId, route.RouteTableId, ct);
+            var present = table.Routes.FirstOrDefault(r => r.Destination == route.Destination);
+            if (present is null)
+            {
+                try
+                {
+                    await gateway.CreateRouteAsync(route.RouteTableId, route.Destination, id, ct);
+                }
+                catch (PeeringConflict)
+                {
+                    // Lost a race with another writer: decide by what is there now.
+                    table = await DescribeTableAsync(gateway, side.Side.VpcId, route.RouteTableId, ct);
+                    present = table.Routes.FirstOrDefault(r => r.Destination == route.Destination);
+                    if (present is null)
+                    {
+                        throw;
+                    }
+                }
+            }
+            if (present is not null && !(present.TargetKind == RouteTargetKind.PeeringConnection && present.TargetId == id.Value))
+            {
+                throw new PeeringConflict(
+                    $"route table {route.RouteTableId} in {scope} already routes {route.Destination} to {present.TargetId}");
+            }
+            added.Add(new AddedRoute(side.Side.Account, side.Side.Region, route.RouteTableId, route.Destination));
+        }
+        return added;
+    }
+
+    /// <summary>Adds the planned ingress rules on one side, one call per group; rules already there with our description are success.</summary>
+    public async Task<IReadOnlyList<AddedRules>> ConfigureSecurityGroupsAsync(
+        SidePlan side, RequestId requestId, CancellationToken ct = default)
+    {
+        var scope = new AccountRegion(side.Side.Account, side.Side.Region);
+        var gateway = await gateways.ForAsync(scope, ct);
+        var description = ManagedMarkers.RuleDescription(requestId);
+        var added = new List<AddedRules>();
+        foreach (var planned in side.GroupRules)
+        {
+            var missing = await MissingRulesAsync(gateway, planned, description, ct);
+            if (missing.Count > 0)
+            {
+                try
+                {
+                    await gateway.AuthorizeIngressAsync(planned.SecurityGroupId, missing, ct);
+                }
+                catch (PeeringConflict)
+                {
+                    // A duplicate: fine only if every rule is now there and ours.
+                    if ((await MissingRulesAsync(gateway, planned, description, ct)).Count > 0)
+                    {
+                        throw;
+                    }
+                }
+            }
+            added.Add(new AddedRules(side.Side.Account, side.Side.Region, planned.SecurityGroupId, planned.Permissions.Count));
+        }
+        return added;
+    }
+
+    /// <summary>Allows DNS resolution from the remote VPC on both sides, each by its owner in its region.</summary>
+    public async Task ConfigureDnsAsync(PeeringRequest request, PeeringConnectionId id, CancellationToken ct = default)
+    {
+        var requester = await gateways.ForAsync(request.Requester.Scope, ct);
+        await requester.SetDnsResolutionAsync(id, requesterSide: true, allow: true, ct);
+        var accepter = await gateways.ForAsync(request.Accepter.Scope, ct);
+        await accepter.SetDnsResolutionAsync(id, requesterSide: false, allow: true, ct);
+    }
+
+    /// <summary>The VPCs of the peering that have no flow log in ACTIVE status.</summary>
+    public async Task<IReadOnlyList<PeeringSideInfo>> UnmonitoredSidesAsync(PeeringRequest request, CancellationToken ct = default)
+    {
+        var unmonitored = new List<PeeringSideInfo>();
+        foreach (var side in new[] { request.Requester, request.Accepter })
+        {
+            var gateway = await gateways.ForAsync(side.Scope, ct);
+            var logs = await gateway.DescribeFlowLogsAsync([side.VpcId.Value], ct);
+            if (!logs.Any(l => l.ResourceId == side.VpcId.Value && l.Status == "ACTIVE"))
+            {
+                unmonitored.Add(side.Info);
+            }
+        }
+        return unmonitored;
+    }
+
+    private static async Task<RouteTable> DescribeTableAsync(IEc2Gateway gateway, VpcId vpc, RouteTableId id, CancellationToken ct)
+    {
+        var tables = await gateway.DescribeRouteTablesAsync([vpc], ct);
+        return tables.FirstOrDefault(t => t.Id == id)
+            ?? throw new ResourceNotFound($"route table {id} no longer exists in VPC {vpc} ({gateway.Scope})");
+    }
+
+    private static async Task<IReadOnlyList<IngressPermission>> MissingRulesAsync(
+        IEc2Gateway gateway, PlannedGroupRules planned, string description, CancellationToken ct)
+    {
+        var groups = await gateway.DescribeSecurityGroupsAsync([planned.SecurityGroupId], ct);
+        var group = groups.FirstOrDefault(g => g.Id == planned.SecurityGroupId)
+            ?? throw new ResourceNotFound($"security group {planned.SecurityGroupId} no longer exists ({gateway.Scope})");
+        var missing = new List<IngressPermission>();
+        foreach (var permission in planned.Permissions)
+        {
+            var present = group.Ingress.FirstOrDefault(p => p.SameRuleAs(permission));
+            if (present is null)
+            {
+                missing.Add(permission);
+            }
+            else if (present.Description != description)
+            {
+                throw new PeeringConflict(
+                    $"security group {group.Id} already has the rule {permission.Protocol} {permission.FromPort}-{permission.ToPort} " +
+                    $"from {permission.SourceCidr} with description '{present.Description}', which is not ours");
+            }
+        }
+        return missing;
+    }
+}

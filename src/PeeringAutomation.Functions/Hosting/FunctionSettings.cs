@@ -1,0 +1,112 @@
+using PeeringAutomation.Aws;
+using PeeringAutomation.Core;
+using PeeringAutomation.Core.Model;
+using PeeringAutomation.Core.Provisioning;
+
+namespace PeeringAutomation.Functions.Hosting;
+
+/// <summary>
+/// The function configuration, read once from the environment that template.yaml sets (the
+/// template parameters). A missing or malformed variable fails the cold start with its name.
+/// </summary>
+public sealed record FunctionSettings
+{
+    public required PeeringPolicy Policy { get; init; }
+
+    public required AwsOptions Aws { get; init; }
+
+    /// <summary>The region the function runs in (for the hub's STS client).</summary>
+    public required AwsRegion HomeRegion { get; init; }
+
+    public static FunctionSettings FromEnvironment() => From(Environment.GetEnvironmentVariable);
+
+    public static FunctionSettings From(Func<string, string?> variable)
+    {
+        var problems = new List<string>();
+        var managedAccounts = ParseList<AccountId>(variable, "MANAGED_ACCOUNT_IDS", required: true, problems);
+        var managedRegions = ParseList<AwsRegion>(variable, "MANAGED_REGIONS", required: true, problems);
+        var allowed = ParseList<AccountId>(variable, "ALLOWED_PEER_ACCOUNT_IDS", required: false, problems);
+        var hub = ParseOne<AccountId>(variable, "HUB_ACCOUNT_ID", problems);
+        var home = ParseOne<AwsRegion>(variable, "AWS_REGION", problems);
+        var roleName = variable("MEMBER_ROLE_NAME");
+        if (string.IsNullOrWhiteSpace(roleName))
+        {
+            problems.Add("MEMBER_ROLE_NAME is not set");
+        }
+        var maxPeerings = 50;
+        if (variable("MAX_PEERINGS_PER_VPC") is { Length: > 0 } text && (!int.TryParse(text, out maxPeerings) || maxPeerings is < 1 or > 125))
+        {
+            problems.Add($"MAX_PEERINGS_PER_VPC: '{text}' is not a number from 1 to 125");
+        }
+        Uri? endpoint = null;
+        if (variable("AWS_ENDPOINT_URL") is { Length: > 0 } url && !Uri.TryCreate(url, UriKind.Absolute, out endpoint))
+        {
+            problems.Add($"AWS_ENDPOINT_URL: '{url}' is not an absolute URL");
+        }
+        if (problems.Count > 0)
+        {
+            throw new PeeringRequestInvalid("The function is misconfigured: " + string.Join("; ", problems));
+        }
+        return new FunctionSettings
+        {
+            Policy = new PeeringPolicy
+            {
+                ManagedAccounts = managedAccounts.ToHashSet(),
+                ManagedRegions = managedRegions.ToHashSet(),
+                AllowedPeerAccounts = allowed.ToHashSet(),
+                AllowAllTraffic = IsTrue(variable("ALLOW_ALL_TRAFFIC")),
+                RejectUnlistedRequests = IsTrue(variable("REJECT_UNLISTED_REQUESTS")),
+                MaxPeeringsPerVpc = maxPeerings,
+            },
+            Aws = new AwsOptions
+            {
+                HubAccount = hub!.Value,
+                MemberRoleName = roleName!,
+                MemberRoleExternalId = variable("MEMBER_ROLE_EXTERNAL_ID") is { Length: > 0 } id ? id : null,
+                EndpointUrl = endpoint,
+            },
+            HomeRegion = home!.Value,
+        };
+    }
+
+    private static bool IsTrue(string? value) => string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);
+
+    private static T? ParseOne<T>(Func<string, string?> variable, string name, List<string> problems)
+        where T : struct, IIdentifier<T>
+    {
+        var text = variable(name);
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            problems.Add($"{name} is not set");
+            return null;
+        }
+        if (!Identifier.TryParse<T>(text.Trim(), out var value, out var error))
+        {
+            problems.Add($"{name}: {error}");
+        }
+        return value;
+    }
+
+    private static List<T> ParseList<T>(Func<string, string?> variable, string name, bool required, List<string> problems)
+        where T : struct, IIdentifier<T>
+    {
+        var items = (variable(name) ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (required && items.Length == 0)
+        {
+            problems.Add($"{name} is empty");
+        }
+        var values = new List<T>();
+        foreach (var item in items)
+        {
+            if (Identifier.TryParse<T>(item, out var value, out var error))
+            {
+                values.Add(value.Value);
+            }
+            else
+            {
+                problems.Add($"{name}: {error}");
+            }
+        }
+        return values;
+    }
+}

@@ -1,0 +1,28 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PeeringAutomation.Core.Teardown;
+using PeeringAutomation.Functions.AutoAccept;
+using PeeringAutomation.Functions.Provisioning;
+using PeeringAutomation.Functions.Teardown;
+
+namespace PeeringAutomation.Functions;
+
+/// <summary>Every payload and event detail the functions read or write (source-generated, camelCase).</summary>
+[JsonSourceGenerationOptions(
+    JsonSerializerDefaults.Web,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    UseStringEnumConverter = true)]
+[JsonSerializable(typeof(ProvisioningState))]
+[JsonSerializable(typeof(ValidationResult))]
+[JsonSerializable(typeof(PeeringStepResult))]
+[JsonSerializable(typeof(AcceptanceResult))]
+[JsonSerializable(typeof(RoutesResult))]
+[JsonSerializable(typeof(SecurityGroupsResult))]
+[JsonSerializable(typeof(OutcomeResult<ProvisionedEvent>))]
+[JsonSerializable(typeof(OutcomeResult<ProvisioningFailedEvent>))]
+[JsonSerializable(typeof(TeardownResolutionResult))]
+[JsonSerializable(typeof(TeardownTarget))]
+[JsonSerializable(typeof(OutcomeResult<TornDownEvent>))]
+[JsonSerializable(typeof(AcceptanceScanResult))]
+[JsonSerializable(typeof(JsonElement))]
+public sealed partial class PeeringJsonContext : JsonSerializerContext;

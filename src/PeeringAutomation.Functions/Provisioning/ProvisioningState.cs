@@ -1,0 +1,131 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using PeeringAutomation.Core.Model;
+using PeeringAutomation.Core.Provisioning;
+using PeeringAutomation.Core.Requests;
+
+namespace PeeringAutomation.Functions.Provisioning;
+
+/// <summary>
+/// The provisioning workflow's state as each Lambda step receives it (the whole state machine
+/// input). Every step adds its result under its own key (ResultPath) and never edits another's,
+/// so any step can be re-run from this state alone. Fields a step does not need may be absent.
+/// </summary>
+public sealed record ProvisioningState
+{
+    public bool Accepted { get; init; }
+
+    public PeeringRequest? Request { get; init; }
+
+    public PeeringPlan? Plan { get; init; }
+
+    public PeeringStepResult? Peering { get; init; }
+
+    public AcceptanceResult? Acceptance { get; init; }
+
+    /// <summary>The error a Catch recorded (<c>{"Error", "Cause"}</c>, as Step Functions spells them).</summary>
+    public StepError? Error { get; init; }
+
+    /// <summary>The original EventBridge event, when validation never produced a request.</summary>
+    [JsonPropertyName("detail")]
+    public JsonElement? RawDetail { get; init; }
+}
+
+/// <summary>Output of Validate: the parsed request, the plan, and the rejection event detail when refused.</summary>
+public sealed record ValidationResult
+{
+    public required bool Accepted { get; init; }
+
+    public PeeringRequest? Request { get; init; }
+
+    public PeeringPlan? Plan { get; init; }
+
+    /// <summary>The detail of <c>Peering Request Rejected</c> when refused.</summary>
+    public RejectionEvent? Outcome { get; init; }
+}
+
+public sealed record PeeringStepResult(PeeringConnectionId PeeringId);
+
+public sealed record AcceptanceResult(string Status, int Attempt);
+
+public sealed record RoutesResult(IReadOnlyList<AddedRoute> Added);
+
+public sealed record SecurityGroupsResult(IReadOnlyList<AddedRules> Added);
+
+public sealed record StepError([property: JsonPropertyName("Error")] string? Error, [property: JsonPropertyName("Cause")] string? Cause);
+
+/// <summary>A side as events name it: <c>{accountId, region, vpcId}</c>.</summary>
+public sealed record SideRef(string? AccountId, string? Region, string? VpcId)
+{
+    public static SideRef From(PeeringSideRequest side) => new(side.AccountId.Value, side.Region.Value, side.VpcId.Value);
+}
+
+/// <summary>Detail of <c>Peering Request Rejected</c>.</summary>
+public sealed record RejectionEvent
+{
+    public string? RequestId { get; init; }
+
+    public SideRef? Requester { get; init; }
+
+    public SideRef? Accepter { get; init; }
+
+    public required IReadOnlyList<Reason> Reasons { get; init; }
+
+    public string? RequestedBy { get; init; }
+}
+
+/// <summary>Detail of <c>Peering Provisioned</c>.</summary>
+public sealed record ProvisionedEvent
+{
+    public required string RequestId { get; init; }
+
+    public required string VpcPeeringConnectionId { get; init; }
+
+    public required SideRef Requester { get; init; }
+
+    public required SideRef Accepter { get; init; }
+
+    public required IReadOnlyList<PlannedRoute> RequesterRoutes { get; init; }
+
+    public required IReadOnlyList<PlannedRoute> AccepterRoutes { get; init; }
+
+    public required IReadOnlyList<PlannedGroupRules> RequesterSecurityGroupRules { get; init; }
+
+    public required IReadOnlyList<PlannedGroupRules> AccepterSecurityGroupRules { get; init; }
+
+    public required bool DnsResolution { get; init; }
+
+    public required bool CrossRegion { get; init; }
+
+    /// <summary>Set for cross-region peerings: that traffic is billed as inter-region data transfer.</summary>
+    public string? DataTransferNote { get; init; }
+
+    /// <summary>VPCs of the peering with no active flow log (the compliance check will also flag them).</summary>
+    public required IReadOnlyList<SideRef> VpcsWithoutFlowLogs { get; init; }
+
+    public string? ExpiresAt { get; init; }
+
+    public string? RequestedBy { get; init; }
+}
+
+/// <summary>Detail of <c>Peering Provisioning Failed</c>.</summary>
+public sealed record ProvisioningFailedEvent
+{
+    public string? RequestId { get; init; }
+
+    public string? VpcPeeringConnectionId { get; init; }
+
+    public SideRef? Requester { get; init; }
+
+    public SideRef? Accepter { get; init; }
+
+    public string? Error { get; init; }
+
+    public string? Cause { get; init; }
+
+    /// <summary>What the rollback removed; null when nothing had been created.</summary>
+    public RemovalReport? RolledBack { get; init; }
+}
+
+/// <summary>Wraps a step's event detail under <c>outcome</c>, where the state machine reads it.</summary>
+public sealed record OutcomeResult<T>(T Outcome);

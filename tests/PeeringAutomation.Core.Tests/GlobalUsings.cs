@@ -1,0 +1,2 @@
+global using PeeringAutomation.Core.Model;
+global using PeeringAutomation.Core.Requests;

@@ -1,0 +1,222 @@
+using System.Collections.Concurrent;
+using PeeringAutomation.Core;
+using PeeringAutomation.Core.Model;
+using PeeringAutomation.Core.Ports;
+
+namespace PeeringAutomation.Functions.Tests;
+
+/// <summary>
+/// An in-memory EC2 across accounts and regions, with AWS's visibility rules (a peering is seen
+/// from both sides' scopes) and its "already exists" errors. Records every call by EC2 action
+/// name so tests can compare what the code calls with what the template grants.
+/// </summary>
+internal sealed class FakeEc2 : IEc2GatewayFactory
+{
+    private int nextId = 0x100;
+
+    public List<(AccountRegion Scope, Vpc Vpc)> Vpcs { get; } = [];
+
+    public Dictionary<PeeringConnectionId, PeeringConnection> Peerings { get; } = [];
+
+    public List<(AccountRegion Scope, RouteTable Table)> RouteTables { get; } = [];
+
+    public List<(AccountRegion Scope, SecurityGroup Group)> Groups { get; } = [];
+
+    public List<(AccountRegion Scope, FlowLog Log)> FlowLogs { get; } = [];
+
+    public ConcurrentQueue<string> Calls { get; } = new();
+
+    /// <summary>Accounts whose member role cannot be assumed.</summary>
+    public HashSet<AccountId> UnreachableAccounts { get; } = [];
+
+    public Task<IEc2Gateway> ForAsync(AccountRegion scope, CancellationToken ct = default) =>
+        UnreachableAccounts.Contains(scope.Account)
+            ? Task.FromException<IEc2Gateway>(new MemberRoleUnavailable($"cannot assume the member role in {scope.Account}"))
+            : Task.FromResult<IEc2Gateway>(new Gateway(this, scope));
+
+    public string NewId(string prefix) => $"{prefix}-{Interlocked.Increment(ref nextId):x17}";
+
+    private sealed class Gateway(FakeEc2 world, AccountRegion scope) : IEc2Gateway
+    {
+        public AccountRegion Scope => scope;
+
+        public Task<IReadOnlyList<Vpc>> DescribeVpcsAsync(IReadOnlyCollection<VpcId> ids, CancellationToken ct = default)
+        {
+            Record("DescribeVpcs");
+            var here = world.Vpcs.Where(v => v.Scope == scope).Select(v => v.Vpc).ToList();
+            var unknown = ids.Where(id => here.All(v => v.Id != id)).ToList();
+            if (unknown.Count > 0)
+            {
+                throw new ResourceNotFound($"InvalidVpcID.NotFound: {string.Join(", ", unknown)}");
+            }
+            return Result(ids.Count == 0 ? here : here.Where(v => ids.Contains(v.Id)).ToList());
+        }
+
+        public Task<IReadOnlyList<PeeringConnection>> DescribePeeringConnectionsAsync(CancellationToken ct = default)
+        {
+            Record("DescribeVpcPeeringConnections");
+            return Result(Visible().ToList());
+        }
+
+        public Task<PeeringConnection?> DescribePeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default)
+        {
+            Record("DescribeVpcPeeringConnections");
+            return Task.FromResult(Visible().FirstOrDefault(p => p.Id == id));
+        }
+
+        public Task<PeeringConnection> CreatePeeringConnectionAsync(
+            VpcId requesterVpc, PeeringSideInfo accepter, IReadOnlyDictionary<string, string> tags, CancellationToken ct = default)
+        {
+            Record("CreateVpcPeeringConnection");
+            var peering = new PeeringConnection
+            {
+                Id = PeeringConnectionId.Parse(world.NewId("pcx")),
+                Status = PeeringStatus.PendingAcceptance,
+                Requester = new PeeringSideInfo(scope.Account, scope.Region, requesterVpc),
+                Accepter = accepter,
+                Tags = new Dictionary<string, string>(tags),
+                RequesterBlocks = world.Vpcs.Where(v => v.Vpc.Id == requesterVpc).SelectMany(v => v.Vpc.AllBlocks).ToList(),
+            };
+            world.Peerings[peering.Id] = peering;
+            return Task.FromResult(peering);
+        }
+
+        public Task AcceptPeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default)
+        {
+            Record("AcceptVpcPeeringConnection");
+            var peering = world.Peerings[id];
+            if (peering.Accepter.Account != scope.Account || peering.Accepter.Region != scope.Region)
+            {
+                throw new PeeringConflict("OperationNotPermitted") { AwsErrorCode = "OperationNotPermitted" };
+            }
+            world.Peerings[id] = peering with { Status = PeeringStatus.Active };
+            return Task.CompletedTask;
+        }
+
+        public Task RejectPeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default)
+        {
+            Record("RejectVpcPeeringConnection");
+            world.Peerings[id] = world.Peerings[id] with { Status = PeeringStatus.Rejected };
+            return Task.CompletedTask;
+        }
+
+        public Task DeletePeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default)
+        {
+            Record("DeleteVpcPeeringConnection");
+            if (world.Peerings.TryGetValue(id, out var peering))
+            {
+                world.Peerings[id] = peering with { Status = PeeringStatus.Deleted };
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task SetDnsResolutionAsync(PeeringConnectionId id, bool requesterSide, bool allow, CancellationToken ct = default)
+        {
+            Record("ModifyVpcPeeringConnectionOptions");
+            return Task.CompletedTask;
+        }
+
+        public Task CreateTagsAsync(string resourceId, IReadOnlyDictionary<string, string> tags, CancellationToken ct = default)
+        {
+            Record("CreateTags");
+            if (Identifier.TryParse<PeeringConnectionId>(resourceId, out var id, out _) && world.Peerings.TryGetValue(id.Value, out var peering))
+            {
+                var merged = new Dictionary<string, string>(peering.Tags);
+                foreach (var (key, value) in tags)
+                {
+                    merged[key] = value;
+                }
+                world.Peerings[id.Value] = peering with { Tags = merged };
+            }
+            return Task.CompletedTask;
+        }
+
+        public Task<IReadOnlyList<RouteTable>> DescribeRouteTablesAsync(IReadOnlyCollection<VpcId> vpcIds, CancellationToken ct = default)
+        {
+            Record("DescribeRouteTables");
+            return Result(world.RouteTables.Where(t => t.Scope == scope && (vpcIds.Count == 0 || vpcIds.Contains(t.Table.VpcId)))
+                .Select(t => t.Table).ToList());
+        }
+
+        public Task CreateRouteAsync(RouteTableId table, Cidr destination, PeeringConnectionId target, CancellationToken ct = default)
+        {
+            Record("CreateRoute");
+            var index = TableIndex(table);
+            var current = world.RouteTables[index].Table;
+            if (current.Routes.Any(r => r.Destination == destination))
+            {
+                throw new PeeringConflict("RouteAlreadyExists") { AwsErrorCode = "RouteAlreadyExists" };
+            }
+            var route = new Route(destination, RouteTargetKind.PeeringConnection, target.Value, "active");
+            world.RouteTables[index] = (scope, current with { Routes = [.. current.Routes, route] });
+            return Task.CompletedTask;
+        }
+
+        public Task DeleteRouteAsync(RouteTableId table, Cidr destination, CancellationToken ct = default)
+        {
+            Record("DeleteRoute");
+            var index = TableIndex(table);
+            var current = world.RouteTables[index].Table;
+            world.RouteTables[index] = (scope, current with { Routes = current.Routes.Where(r => r.Destination != destination).ToList() });
+            return Task.CompletedTask;
+        }
+
+        public Task<IReadOnlyList<SecurityGroup>> DescribeSecurityGroupsAsync(IReadOnlyCollection<SecurityGroupId> ids, CancellationToken ct = default)
+        {
+            Record("DescribeSecurityGroups");
+            var here = world.Groups.Where(g => g.Scope == scope).Select(g => g.Group).ToList();
+            if (ids.Any(id => here.All(g => g.Id != id)))
+            {
+                throw new ResourceNotFound("InvalidGroup.NotFound");
+            }
+            return Result(ids.Count == 0 ? here : here.Where(g => ids.Contains(g.Id)).ToList());
+        }
+
+        public Task AuthorizeIngressAsync(SecurityGroupId group, IReadOnlyList<IngressPermission> permissions, CancellationToken ct = default)
+        {
+            Record("AuthorizeSecurityGroupIngress");
+            var index = GroupIndex(group);
+            var current = world.Groups[index].Group;
+            if (permissions.Any(p => current.Ingress.Any(p.SameRuleAs)))
+            {
+                throw new PeeringConflict("InvalidPermission.Duplicate") { AwsErrorCode = "InvalidPermission.Duplicate" };
+            }
+            world.Groups[index] = (scope, current with { Ingress = [.. current.Ingress, .. permissions] });
+            return Task.CompletedTask;
+        }
+
+        public Task RevokeIngressAsync(SecurityGroupId group, IReadOnlyList<IngressPermission> permissions, CancellationToken ct = default)
+        {
+            Record("RevokeSecurityGroupIngress");
+            var index = GroupIndex(group);
+            var current = world.Groups[index].Group;
+            world.Groups[index] = (scope, current with { Ingress = current.Ingress.Where(p => !permissions.Any(p.SameRuleAs)).ToList() });
+            return Task.CompletedTask;
+        }
+
+        public Task<IReadOnlyList<FlowLog>> DescribeFlowLogsAsync(IReadOnlyCollection<string> resourceIds, CancellationToken ct = default)
+        {
+            Record("DescribeFlowLogs");
+            return Result(world.FlowLogs.Where(f => f.Scope == scope && resourceIds.Contains(f.Log.ResourceId)).Select(f => f.Log).ToList());
+        }
+
+        private IEnumerable<PeeringConnection> Visible() =>
+            world.Peerings.Values.Where(p =>
+                (p.Requester.Account == scope.Account && p.Requester.Region == scope.Region)
+                || (p.Accepter.Account == scope.Account && p.Accepter.Region == scope.Region));
+
+        private int TableIndex(RouteTableId id) =>
+            world.RouteTables.FindIndex(t => t.Scope == scope && t.Table.Id == id) is var i and >= 0
+                ? i
+                : throw new ResourceNotFound($"InvalidRouteTableID.NotFound: {id}");
+
+        private int GroupIndex(SecurityGroupId id) =>
+            world.Groups.FindIndex(g => g.Scope == scope && g.Group.Id == id) is var i and >= 0
+                ? i
+                : throw new ResourceNotFound($"InvalidGroup.NotFound: {id}");
+
+        private void Record(string action) => world.Calls.Enqueue("ec2:" + action);
+
+        private static Task<IReadOnlyList<T>> Result<T>(List<T> items) => Task.FromResult<IReadOnlyList<T>>(items);
+    }
+}

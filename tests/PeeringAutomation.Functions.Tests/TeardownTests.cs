@@ -1,0 +1,147 @@
+using System.Text.Json.Nodes;
+using PeeringAutomation.Core.Model;
+using PeeringAutomation.Core.Provisioning;
+using PeeringAutomation.Functions.Teardown;
+
+namespace PeeringAutomation.Functions.Tests;
+
+public sealed class TeardownTests
+{
+    private readonly ProvisioningWorld world = new();
+
+    public static JsonObject TeardownEvent(JsonObject detail) => new()
+    {
+        ["version"] = "0", ["id"] = "0d4b6c1e-5e0f-4d8b-9c61-2f1f0f5b9a11", ["detail-type"] = "Peering Teardown Requested",
+        ["source"] = "vpc-peering", ["account"] = "123456789012", ["time"] = "2026-11-27T10:00:00Z",
+        ["region"] = "us-east-1", ["resources"] = new JsonArray(), ["detail"] = detail,
+    };
+
+    private static JsonObject ScheduledEvent() => new()
+    {
+        ["version"] = "0", ["id"] = "5d4b6c1e-5e0f-4d8b-9c61-2f1f0f5b9a11", ["detail-type"] = "Scheduled Event",
+        ["source"] = "aws.events", ["account"] = "123456789012", ["time"] = "2026-11-27T10:00:00Z",
+        ["region"] = "us-east-1", ["resources"] = new JsonArray("arn:aws:events:us-east-1:123456789012:rule/expiry"),
+        ["detail"] = new JsonObject(),
+    };
+
+    private async Task<JsonNode> TearDownAsync(JsonObject envelope)
+    {
+        var resolved = await ProvisioningWorld.InvokeAsync(new ResolveTeardownFunction(world.Services).Handle, envelope);
+        if (resolved["accepted"]!.GetValue<bool>())
+        {
+            foreach (var target in resolved["targets"]!.AsArray())
+            {
+                await ProvisioningWorld.InvokeAsync(new TeardownPeeringFunction(world.Services).Handle, target!.DeepClone());
+            }
+        }
+        return resolved;
+    }
+
+    [Fact]
+    public async Task TeardownFunctions_RemovePeeringRoutesAndOwnRulesGivenRequestId()
+    {
+        await world.ProvisionAsync(world.Event());
+
+        var resolved = await TearDownAsync(TeardownEvent(new JsonObject { ["requestId"] = "chg-42" }));
+
+        resolved["accepted"]!.GetValue<bool>().ShouldBeTrue();
+        world.Ec2.Peerings.Values.ShouldHaveSingleItem().Status.ShouldBe(PeeringStatus.Deleted);
+        world.Ec2.RouteTables.SelectMany(t => t.Table.Routes).ShouldAllBe(r => r.TargetKind == RouteTargetKind.Local);
+        world.Ec2.Groups.SelectMany(g => g.Group.Ingress).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task TeardownFunctions_RemovePeeringGivenPeeringIdWithRequesterScope()
+    {
+        await world.ProvisionAsync(world.Event());
+        var id = world.Ec2.Peerings.Keys.Single();
+
+        await TearDownAsync(TeardownEvent(new JsonObject
+        {
+            ["vpcPeeringConnectionId"] = id.Value,
+            ["accountId"] = ProvisioningWorld.Requester.Account.Value,
+            ["region"] = ProvisioningWorld.Requester.Region.Value,
+        }));
+
+        world.Ec2.Peerings[id].Status.ShouldBe(PeeringStatus.Deleted);
+    }
+
+    [Fact]
+    public async Task TeardownFunctions_SucceedAndChangeNothingGivenRepeatedTeardown()
+    {
+        await world.ProvisionAsync(world.Event());
+        await TearDownAsync(TeardownEvent(new JsonObject { ["requestId"] = "chg-42" }));
+
+        var again = await TearDownAsync(TeardownEvent(new JsonObject { ["requestId"] = "chg-42" }));
+
+        again["accepted"]!.GetValue<bool>().ShouldBeTrue();
+        world.Ec2.Peerings.Values.ShouldHaveSingleItem().Status.ShouldBe(PeeringStatus.Deleted);
+    }
+
+    [Fact]
+    public async Task ResolveTeardownFunctionHandle_RefusesAndChangesNothingGivenUnmanagedPeering()
+    {
+        var gateway = await world.Ec2.ForAsync(ProvisioningWorld.Requester);
+        var handMade = await gateway.CreatePeeringConnectionAsync(world.RequesterVpc,
+            new PeeringSideInfo(ProvisioningWorld.Accepter.Account, ProvisioningWorld.Accepter.Region, world.AccepterVpc),
+            new Dictionary<string, string>());
+
+        var resolved = await TearDownAsync(TeardownEvent(new JsonObject
+        {
+            ["vpcPeeringConnectionId"] = handMade.Id.Value,
+            ["accountId"] = ProvisioningWorld.Requester.Account.Value,
+            ["region"] = ProvisioningWorld.Requester.Region.Value,
+        }));
+
+        resolved["accepted"]!.GetValue<bool>().ShouldBeFalse();
+        resolved["outcome"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("PeeringNotManaged");
+        world.Ec2.Peerings[handMade.Id].Status.ShouldBe(PeeringStatus.PendingAcceptance);
+    }
+
+    [Fact]
+    public async Task ResolveTeardownFunctionHandle_RefusesGivenUnknownRequestId()
+    {
+        var resolved = await TearDownAsync(TeardownEvent(new JsonObject { ["requestId"] = "never-made" }));
+
+        resolved["outcome"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("PeeringNotFound");
+    }
+
+    [Fact]
+    public async Task ResolveTeardownFunctionHandle_RefusesGivenAccountNotManaged()
+    {
+        var resolved = await TearDownAsync(TeardownEvent(new JsonObject
+        {
+            ["vpcPeeringConnectionId"] = "pcx-0123456789abcdef0", ["accountId"] = "999999999999", ["region"] = "us-east-1",
+        }));
+
+        resolved["outcome"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("AccountNotAllowed");
+    }
+
+    [Fact]
+    public async Task ResolveTeardownFunctionHandle_FindsOnlyExpiredPeeringsGivenScheduledEvent()
+    {
+        await world.ProvisionAsync(world.Event());
+        var id = world.Ec2.Peerings.Keys.Single();
+        var expired = world.Ec2.Peerings[id];
+        world.Ec2.Peerings[id] = expired with
+        {
+            Tags = new Dictionary<string, string>(expired.Tags) { [ManagedMarkers.ExpiresAtTag] = "2020-01-01T00:00:00Z" },
+        };
+
+        var resolved = await TearDownAsync(ScheduledEvent());
+
+        resolved["targets"]!.AsArray().ShouldHaveSingleItem()!["trigger"]!.GetValue<string>().ShouldBe("expired");
+        world.Ec2.Peerings[id].Status.ShouldBe(PeeringStatus.Deleted);
+    }
+
+    [Fact]
+    public async Task ResolveTeardownFunctionHandle_KeepsPeeringGivenExpiryInTheFuture()
+    {
+        await world.ProvisionAsync(world.Event(d => d["expiresAt"] = DateTimeOffset.UtcNow.AddDays(3).ToString("yyyy-MM-ddTHH:mm:ssZ")));
+
+        var resolved = await TearDownAsync(ScheduledEvent());
+
+        resolved["targets"]!.AsArray().ShouldBeEmpty();
+        world.Ec2.Peerings.Values.ShouldHaveSingleItem().Status.ShouldBe(PeeringStatus.Active);
+    }
+}

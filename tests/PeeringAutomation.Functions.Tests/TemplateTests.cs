@@ -1,0 +1,180 @@
+using System.Reflection;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using PeeringAutomation.Core;
+using PeeringAutomation.Core.Model;
+using PeeringAutomation.Functions.AutoAccept;
+using PeeringAutomation.Functions.Provisioning;
+using PeeringAutomation.Functions.Teardown;
+using YamlDotNet.RepresentationModel;
+
+namespace PeeringAutomation.Functions.Tests;
+
+public sealed partial class TemplateTests
+{
+    private readonly TemplateModel template = new();
+
+    public static TheoryData<string> FunctionNames() =>
+        new(new TemplateModel().Resources("AWS::Serverless::Function").Select(f => f.Name));
+
+    public static TheoryData<string> StateMachineNames() =>
+        new(new TemplateModel().Resources("AWS::Serverless::StateMachine").Select(f => f.Name));
+
+    [Theory]
+    [MemberData(nameof(FunctionNames))]
+    public void TemplateHandler_ResolvesToPublicStreamHandlerGivenFunction(string function)
+    {
+        var properties = template.Resources("AWS::Serverless::Function").Single(f => f.Name == function).Properties;
+        var handler = TemplateModel.Scalar(properties, "Handler").ShouldNotBeNull();
+        var parts = handler.Split("::");
+        parts.Length.ShouldBe(3, $"'{handler}' is not ASSEMBLY::TYPE::METHOD");
+
+        parts[0].ShouldBe(typeof(PeeringJsonContext).Assembly.GetName().Name);
+        var type = typeof(PeeringJsonContext).Assembly.GetType(parts[1]).ShouldNotBeNull($"type {parts[1]} not found");
+        type.IsPublic.ShouldBeTrue();
+        type.IsAbstract.ShouldBeFalse();
+        type.GetConstructor(Type.EmptyTypes).ShouldNotBeNull($"{type.Name} needs a public parameterless constructor for Lambda");
+        var method = type.GetMethod(parts[2], BindingFlags.Public | BindingFlags.Instance).ShouldNotBeNull();
+        method.ReturnType.ShouldBe(typeof(Task<Stream>));
+        method.GetParameters().Select(p => p.ParameterType).ShouldBe([typeof(Stream)]);
+    }
+
+    [Theory]
+    [MemberData(nameof(StateMachineNames))]
+    public void TemplateDefinitionSubstitutions_MatchPlaceholdersGivenStateMachine(string machine)
+    {
+        var properties = template.Resources("AWS::Serverless::StateMachine").Single(m => m.Name == machine).Properties;
+        var file = Path.Combine(template.RepositoryRoot, TemplateModel.Scalar(properties, "DefinitionUri")!);
+        var definition = File.ReadAllText(file);
+        JsonNode.Parse(definition).ShouldNotBeNull();
+        var defined = ((YamlMappingNode)properties["DefinitionSubstitutions"]).Children.Keys
+            .Select(k => ((YamlScalarNode)k).Value!).ToHashSet();
+
+        var used = Placeholder().Matches(definition).Select(m => m.Groups[1].Value).ToHashSet();
+
+        used.Except(defined).ShouldBeEmpty("placeholders in the ASL with no substitution");
+        defined.Except(used).ShouldBeEmpty("substitutions the ASL never uses");
+    }
+
+    [Theory]
+    [MemberData(nameof(StateMachineNames))]
+    public void TemplateErrorNames_HaveExceptionTypesGivenStateMachine(string machine)
+    {
+        var properties = template.Resources("AWS::Serverless::StateMachine").Single(m => m.Name == machine).Properties;
+        var definition = JsonNode.Parse(File.ReadAllText(Path.Combine(template.RepositoryRoot, TemplateModel.Scalar(properties, "DefinitionUri")!)))!;
+        var ours = typeof(PeeringAutomationError).Assembly.GetTypes()
+            .Where(t => t.IsSubclassOf(typeof(PeeringAutomationError))).Select(t => t.Name).ToHashSet();
+
+        var names = Descendants(definition)
+            .OfType<JsonObject>()
+            .Where(o => o["ErrorEquals"] is JsonArray)
+            .SelectMany(o => o["ErrorEquals"]!.AsArray().Select(n => n!.GetValue<string>()))
+            .Where(n => !n.StartsWith("States.", StringComparison.Ordinal) && !n.StartsWith("Lambda.", StringComparison.Ordinal))
+            .ToHashSet();
+
+        names.Except(ours).ShouldBeEmpty("ErrorEquals names with no exception type of that simple name");
+    }
+
+    [Fact]
+    public void TemplateEc2Actions_GrantExactlyWhatEachHandlerCalls()
+    {
+        var called = RecordProvisioningCalls();
+        var functions = template.Resources("AWS::Serverless::Function").ToDictionary(f => f.Name, f => f.Properties);
+
+        called.Keys.ShouldBe(functions.Keys, ignoreOrder: true, "every function must be exercised by this test");
+        foreach (var (function, actions) in called)
+        {
+            var granted = TemplateModel.Ec2Actions(functions[function]["Policies"]);
+            actions.Except(granted).ShouldBeEmpty($"{function} calls EC2 actions its policy does not grant");
+            granted.Except(actions).ShouldBeEmpty($"{function} is granted EC2 actions it never calls");
+        }
+    }
+
+    [Fact]
+    public void MemberRole_GrantsExactlyTheEc2ActionsTheGatewayCalls()
+    {
+        var source = File.ReadAllText(Path.Combine(template.RepositoryRoot, "src/PeeringAutomation.Aws/Ec2Gateway.cs"));
+        var called = SdkCall().Matches(source).Select(m => "ec2:" + m.Groups[1].Value).ToHashSet();
+        var role = TemplateModel.Load(Path.Combine(template.RepositoryRoot, "deploy/member-role.yaml"));
+
+        var granted = TemplateModel.Ec2Actions(role);
+
+        granted.ShouldBe(called, ignoreOrder: true);
+    }
+
+    [Fact]
+    public void TemplateFunctions_GrantOnlyActionsTheMemberRoleAlsoGrants()
+    {
+        var role = TemplateModel.Ec2Actions(TemplateModel.Load(Path.Combine(template.RepositoryRoot, "deploy/member-role.yaml")));
+
+        foreach (var (name, properties) in template.Resources("AWS::Serverless::Function"))
+        {
+            TemplateModel.Ec2Actions(properties["Policies"]).Except(role).ShouldBeEmpty($"{name} grants actions member accounts deny");
+        }
+    }
+
+    /// <summary>Runs every provisioning handler (happy path with DNS, then rollback) and records its EC2 calls.</summary>
+    private static Dictionary<string, HashSet<string>> RecordProvisioningCalls()
+    {
+        var world = new ProvisioningWorld();
+        var calls = new Dictionary<string, HashSet<string>>();
+        async Task<JsonNode> Run(string function, Func<Stream, Task<Stream>> handler, JsonNode input)
+        {
+            world.Ec2.Calls.Clear();
+            var output = await ProvisioningWorld.InvokeAsync(handler, input);
+            calls[function] = [.. world.Ec2.Calls];
+            return output;
+        }
+
+        Task.Run(async () =>
+        {
+            var services = world.Services;
+            var state = (JsonObject)await Run("ValidatePeeringRequestFunction", new ValidatePeeringRequestFunction(services).Handle,
+                world.Event(d => d["allowDnsResolution"] = true));
+            state["peering"] = await Run("CreatePeeringFunction", new CreatePeeringFunction(services).Handle, state);
+            state["acceptance"] = await Run("AcceptPeeringFunction", new AcceptPeeringFunction(services).Handle, state);
+            state["routes"] = await Run("ConfigureRoutesFunction", new ConfigureRoutesFunction(services).Handle, state);
+            state["securityGroups"] = await Run("ConfigureSecurityGroupsFunction", new ConfigureSecurityGroupsFunction(services).Handle, state);
+            await Run("ConfigureDnsFunction", new ConfigureDnsFunction(services).Handle, state);
+            await Run("CheckFlowLogsFunction", new CheckFlowLogsFunction(services).Handle, state);
+            state["error"] = new JsonObject { ["Error"] = "PeeringConflict", ["Cause"] = "test" };
+            await Run("RollbackPeeringFunction", new RollbackPeeringFunction(services).Handle, state);
+
+            var teardownWorld = new ProvisioningWorld();
+            world = teardownWorld;
+            await teardownWorld.ProvisionAsync(teardownWorld.Event());
+            var resolved = await Run("ResolveTeardownFunction", new ResolveTeardownFunction(teardownWorld.Services).Handle,
+                TeardownTests.TeardownEvent(new JsonObject { ["requestId"] = "chg-42" }));
+            await Run("TeardownPeeringFunction", new TeardownPeeringFunction(teardownWorld.Services).Handle, resolved["targets"]![0]!.DeepClone());
+
+            // Auto-accept with rejection of unlisted requesters exercises every action it is granted.
+            var acceptWorld = new ProvisioningWorld(s => s with { Policy = s.Policy with { RejectUnlistedRequests = true } });
+            world = acceptWorld;
+            await acceptWorld.RequestFromOutsideAsync(ProvisioningWorld.Requester, "172.31.0.0/16");
+            await acceptWorld.RequestFromOutsideAsync(new AccountRegion(AccountId.Parse("333333333333"), AwsRegion.Parse("eu-west-1")), "172.30.0.0/16");
+            await Run("AutoAcceptPeeringsFunction", new AutoAcceptPeeringsFunction(acceptWorld.Services).Handle, new JsonObject());
+        }).GetAwaiter().GetResult();
+        return calls;
+    }
+
+    private static IEnumerable<JsonNode> Descendants(JsonNode node)
+    {
+        yield return node;
+        var children = node switch
+        {
+            JsonObject o => o.Select(p => p.Value),
+            JsonArray a => a.AsEnumerable(),
+            _ => [],
+        };
+        foreach (var child in children.OfType<JsonNode>().SelectMany(Descendants))
+        {
+            yield return child;
+        }
+    }
+
+    [GeneratedRegex(@"\$\{([A-Za-z0-9]+)\}")]
+    private static partial Regex Placeholder();
+
+    [GeneratedRegex(@"ec2\.([A-Za-z]+)Async\(")]
+    private static partial Regex SdkCall();
+}
