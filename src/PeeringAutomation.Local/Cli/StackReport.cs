@@ -51,6 +51,9 @@ public static class StackReport
         AnsiConsole.MarkupLine("[grey]Ctrl-C stops everything (moto included).[/]");
     }
 
+    // Readable JSON in a shell line: no \u0022 escapes.
+    private static readonly System.Text.Json.JsonSerializerOptions Relaxed = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     private static string Esc(string text) => Markup.Escape(text);
 
     /// <summary>A put-events entries array from the first sample in events/ (or a minimal one), on the stack's bus.</summary>
@@ -61,9 +64,9 @@ public static class StackReport
         {
             ["Source"] = sample?.Source ?? "vpc-peering",
             ["DetailType"] = sample?.DetailType ?? "Peering Acceptance Check Requested",
-            ["Detail"] = (sample?.Detail ?? new JsonObject()).ToJsonString(),
+            ["Detail"] = Demo.WorldSamples.Localize(sample?.Detail ?? [], stack.World).ToJsonString(Relaxed),
             ["EventBusName"] = stack.EventBusName,
         };
-        return new JsonArray(entry).ToJsonString();
+        return new JsonArray(entry).ToJsonString(Relaxed);
     }
 }

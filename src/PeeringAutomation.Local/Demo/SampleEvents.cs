@@ -38,6 +38,12 @@ public static class SampleEvents
     public static IEnumerable<SampleEvent> Read(string file)
     {
         var node = JsonNode.Parse(File.ReadAllText(file));
+        if (node is JsonObject bare && !bare.ContainsKey("DetailType") && !bare.ContainsKey("detail-type"))
+        {
+            // events/README.md: a file is the detail; the detail-type is the file name in title case.
+            yield return new SampleEvent(file, "vpc-peering", DetailTypeOf(file), bare);
+            yield break;
+        }
         foreach (var item in node is JsonArray list ? list.OfType<JsonObject>() : node is JsonObject one ? [one] : [])
         {
             var source = (item["Source"] ?? item["source"])?.GetValue<string>() ?? "vpc-peering";
@@ -54,4 +60,8 @@ public static class SampleEvents
             }
         }
     }
+
+    /// <summary><c>peering-requested.json</c> → <c>Peering Requested</c>.</summary>
+    public static string DetailTypeOf(string file) =>
+        string.Join(' ', Path.GetFileNameWithoutExtension(file).Split('-', StringSplitOptions.RemoveEmptyEntries).Select(w => char.ToUpperInvariant(w[0]) + w[1..]));
 }

@@ -116,17 +116,17 @@ public sealed class LocalStack : IAsyncDisposable
     /// <summary>The local defaults of the template's parameters: the world's accounts are managed and allowed.</summary>
     public static IReadOnlyDictionary<string, string> LocalDefaults(WorldSpec world, string hubRegion)
     {
+        // moto ignores sts:ExternalId, but the template requires one.
+        var defaults = new Dictionary<string, string> { ["MemberRoleExternalId"] = "peering-automation-local" };
         if (world.Accounts.Count == 0)
         {
-            return new Dictionary<string, string>();
+            return defaults;
         }
         var accounts = string.Join(",", world.Accounts.Select(a => a.Id));
-        return new Dictionary<string, string>
-        {
-            ["ManagedAccountIds"] = accounts,
-            ["AllowedPeerAccountIds"] = accounts,
-            ["ManagedRegions"] = string.Join(",", world.Regions.Append(hubRegion).Distinct().Order()),
-        };
+        defaults["ManagedAccountIds"] = accounts;
+        defaults["AllowedPeerAccountIds"] = accounts;
+        defaults["ManagedRegions"] = string.Join(",", world.Regions.Append(hubRegion).Distinct().Order());
+        return defaults;
     }
 
     private async Task StartAsync(LocalStackOptions options, WorldSpec world, CancellationToken ct)
