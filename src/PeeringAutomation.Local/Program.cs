@@ -1,3 +1,5 @@
-// The local stack's CLI (up, demo). Built out by the local-stack work; see README.md.
-Console.Error.WriteLine("usage: PeeringAutomation.Local up|demo (not built yet)");
-return 2;
+using PeeringAutomation.Local.Cli;
+
+// The local stack's CLI: `up` serves the template on one endpoint until stopped; `demo` plays the
+// story. See README.md.
+return await LocalCli.RunAsync(args);

@@ -21,6 +21,18 @@ public sealed class MotoServer : IAsyncDisposable
             finally:
                 os._exit(0)
         threading.Thread(target=_watch_parent, daemon=True).start()
+        # moto 5.2 deep-copies the state machine on every StartExecution, including its past
+        # executions, whose worker threads hold locks: the second execution of any machine fails
+        # with "cannot pickle '_thread.RLock' object". The copy never needs the past executions.
+        import copy
+        from moto.stepfunctions import models as _sfn
+        def _copy_without_executions(self, memo):
+            clone = self.__class__.__new__(self.__class__)
+            memo[id(self)] = clone
+            for key, value in self.__dict__.items():
+                setattr(clone, key, [] if key == "executions" else copy.deepcopy(value, memo))
+            return clone
+        _sfn.StateMachineInstance.__deepcopy__ = _copy_without_executions
         from moto.server import main
         main(sys.argv[1:])
         """;

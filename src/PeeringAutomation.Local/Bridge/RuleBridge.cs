@@ -1,0 +1,109 @@
+using System.Text.Json.Nodes;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using Microsoft.Extensions.Logging;
+using PeeringAutomation.Local.Deploy;
+
+namespace PeeringAutomation.Local.Bridge;
+
+/// <summary>
+/// Drains each rule's SQS bridge queue and delivers every event to the rule's real targets
+/// (state machine, function, topic) through <see cref="TargetDispatcher"/>. moto long-polls, so an
+/// event reaches its target within milliseconds of PutEvents.
+/// </summary>
+public sealed partial class RuleBridge(DeployedStack stack, IAmazonSQS sqs, TargetDispatcher dispatcher, ILogger<RuleBridge> logger) : IAsyncDisposable
+{
+    private readonly CancellationTokenSource stopping = new();
+    private readonly List<Task> drainers = [];
+
+    /// <summary>Starts one drainer per bridged rule.</summary>
+    public void Start()
+    {
+        foreach (var rule in stack.Plan.Rules.Where(r => stack.BridgeQueueUrls.ContainsKey(r.Name)))
+        {
+            var url = stack.BridgeQueueUrls[rule.Name];
+            drainers.Add(Task.Run(() => DrainAsync(rule, url, stopping.Token)));
+        }
+    }
+
+    private async Task DrainAsync(RulePlan rule, string queueUrl, CancellationToken ct)
+    {
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = queueUrl, MaxNumberOfMessages = 10, WaitTimeSeconds = 2 }, ct);
+                foreach (var message in response.Messages ?? [])
+                {
+                    await DeliverAsync(rule, message.Body, ct);
+                    await sqs.DeleteMessageAsync(queueUrl, message.ReceiptHandle, ct);
+                }
+            }
+            catch (OperationCanceledException) when (ct.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (Exception e)
+            {
+                LogDrainFailed(e, rule.Name);
+                await Task.Delay(500, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            }
+        }
+    }
+
+    private async Task DeliverAsync(RulePlan rule, string body, CancellationToken ct)
+    {
+        var envelope = JsonNode.Parse(body) as JsonObject ?? [];
+        // moto adds its own bookkeeping field; EventBridge's envelope has no such field.
+        envelope.Remove("ingestion-time");
+        envelope.Remove("archive-arn");
+        var eventId = envelope["id"]?.GetValue<string>() ?? Guid.NewGuid().ToString();
+        foreach (var target in rule.Targets.Where(t => t.Kind != TargetKind.Native))
+        {
+            try
+            {
+                await dispatcher.DeliverAsync(target, TargetInput.For(target, envelope), eventId, ct);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // EventBridge would retry and then drop (or dead-letter); we log and drop.
+                LogDeliveryFailed(e, rule.Name, target.Arn, eventId);
+            }
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync();
+        await Task.WhenAll(drainers).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        stopping.Dispose();
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Draining the bridge queue of rule {Rule} failed; retrying")]
+    private partial void LogDrainFailed(Exception e, string rule);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Rule {Rule} could not deliver event {EventId} to {Target}")]
+    private partial void LogDeliveryFailed(Exception e, string rule, string target, string eventId);
+}
+
+/// <summary>A target's Input (constant JSON) or InputPath (simple <c>$.a.b</c> path) applied to an event.</summary>
+internal static class TargetInput
+{
+    public static JsonNode? For(TargetPlan target, JsonObject envelope)
+    {
+        if (target.Input is not null)
+        {
+            return JsonNode.Parse(target.Input);
+        }
+        if (target.InputPath is null || target.InputPath == "$")
+        {
+            return envelope.DeepClone();
+        }
+        JsonNode? node = envelope;
+        foreach (var part in target.InputPath.TrimStart('$').Split('.', StringSplitOptions.RemoveEmptyEntries))
+        {
+            node = node?[part];
+        }
+        return node?.DeepClone();
+    }
+}
