@@ -9,8 +9,20 @@ public sealed class WorldStack : IAsyncLifetime
 {
     public LocalStack Stack { get; private set; } = null!;
 
+    /// <summary>444444444444 is allowed but not managed; 555555555555 is neither.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Parameters = new Dictionary<string, string>
+    {
+        ["ManagedAccountIds"] = "123456789012,111111111111,222222222222,333333333333",
+        ["AllowedPeerAccountIds"] = "123456789012,111111111111,222222222222,333333333333,444444444444",
+        ["ManagedRegions"] = "us-east-1,eu-west-1",
+    };
+
     public async Task InitializeAsync() =>
-        Stack = await LocalStack.StartAsync(new LocalStackOptions { WorldFile = LocalStackOptions.DefaultWorldFile });
+        Stack = await LocalStack.StartAsync(new LocalStackOptions
+        {
+            WorldFile = Path.Combine(AppContext.BaseDirectory, "test-world.yaml"),
+            ParameterOverrides = Parameters,
+        });
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();
 
