@@ -32,11 +32,14 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
         var summary = await Stack.WaitForOutcomeAsync("Compliance Check Completed",
             e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, Timeout);
         summary["detail"]!["scopesFailed"]!.AsArray().ShouldBeEmpty();
-        var report = execution.History
-            .Where(h => h.StateName == "Summarize sweep" && h.Type.EndsWith("StateExited", StringComparison.Ordinal))
+        // Every finding the sweep emitted, read from what each account-region iteration returned.
+        return execution.History
+            .Where(h => h.StateName == "Evaluate account and region" && h.Type.EndsWith("StateExited", StringComparison.Ordinal))
             .Select(h => JsonNode.Parse(h.Details["output"]!.GetValue<string>())!)
-            .Single();
-        return report["findings"]!.AsArray().Select(f => f!).ToList();
+            .SelectMany(report => report["batches"]!.AsArray())
+            .SelectMany(batch => batch!["entries"]!.AsArray())
+            .Select(entry => JsonNode.Parse(entry!["Detail"]!.GetValue<string>())!)
+            .ToList();
     }
 
     private async Task<string> ActivePeeringByHandAsync(string requester, string accepter)
