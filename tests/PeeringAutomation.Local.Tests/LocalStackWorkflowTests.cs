@@ -120,4 +120,24 @@ public sealed class LocalStackWorkflowTests(FixtureStack fixture)
 
         response.StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted);
     }
+
+    [Fact]
+    public async Task InvokeApi_RetriesThenSendsTheFailureRecordToTheOnFailureQueueGivenAnAsyncInvocationThatThrows()
+    {
+        using var http = new HttpClient { BaseAddress = Stack.Endpoint };
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/2015-03-31/functions/FailFunction/invocations") { Content = new StringContent("{\"marker\":\"async-failure\"}") };
+        request.Headers.Add("X-Amz-Invocation-Type", "Event");
+        using var sqs = Stack.Clients.HubSqs();
+        var queueUrl = (await sqs.GetQueueUrlAsync("peering-automation-failures")).QueueUrl;
+
+        (await http.SendAsync(request)).StatusCode.ShouldBe(System.Net.HttpStatusCode.Accepted);
+        var message = (await sqs.ReceiveMessageAsync(new Amazon.SQS.Model.ReceiveMessageRequest { QueueUrl = queueUrl, WaitTimeSeconds = 10 })).Messages.ShouldHaveSingleItem();
+
+        var record = JsonNode.Parse(message.Body)!;
+        record["requestContext"]!["condition"]!.GetValue<string>().ShouldBe("RetriesExhausted");
+        record["requestContext"]!["approximateInvokeCount"]!.GetValue<int>().ShouldBe(2);
+        record["requestPayload"]!["marker"]!.GetValue<string>().ShouldBe("async-failure");
+        record["responseContext"]!["functionError"]!.GetValue<string>().ShouldBe("Unhandled");
+        record["responsePayload"]!["errorType"]!.GetValue<string>().ShouldBe("PeeringConflict");
+    }
 }
