@@ -57,6 +57,7 @@ internal static class Ec2Mapper
         Tags = ToTags(pcx.Tags),
         ExpirationTime = pcx.ExpirationTime is { } expires ? ToUtc(expires) : null,
         RequesterBlocks = PeeringBlocks(pcx.RequesterVpcInfo),
+        AccepterBlocks = PeeringBlocks(pcx.AccepterVpcInfo),
     };
 
     /// <summary>Every CIDR block a peering's VPC info names (moto fills only the primary one).</summary>

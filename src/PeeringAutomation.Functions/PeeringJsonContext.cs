@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using PeeringAutomation.Core.Compliance;
 using PeeringAutomation.Core.Teardown;
+using PeeringAutomation.Functions.Compliance;
 using PeeringAutomation.Functions.AutoAccept;
 using PeeringAutomation.Functions.Provisioning;
 using PeeringAutomation.Functions.Teardown;
@@ -18,11 +20,16 @@ namespace PeeringAutomation.Functions;
 [JsonSerializable(typeof(AcceptanceResult))]
 [JsonSerializable(typeof(RoutesResult))]
 [JsonSerializable(typeof(SecurityGroupsResult))]
-[JsonSerializable(typeof(OutcomeResult<ProvisionedEvent>))]
+[JsonSerializable(typeof(ProvisionedResult))]
 [JsonSerializable(typeof(OutcomeResult<ProvisioningFailedEvent>))]
 [JsonSerializable(typeof(TeardownResolutionResult))]
 [JsonSerializable(typeof(TeardownTarget))]
 [JsonSerializable(typeof(OutcomeResult<TornDownEvent>))]
 [JsonSerializable(typeof(AcceptanceScanResult))]
+[JsonSerializable(typeof(ComplianceSweepPlan))]
+[JsonSerializable(typeof(ComplianceScope))]
+[JsonSerializable(typeof(ScopeEvaluation))]
+[JsonSerializable(typeof(ComplianceSweepResults))]
+[JsonSerializable(typeof(ComplianceReport))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class PeeringJsonContext : JsonSerializerContext;

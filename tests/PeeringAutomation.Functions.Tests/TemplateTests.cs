@@ -84,7 +84,7 @@ public sealed partial class TemplateTests
         called.Keys.ShouldBe(functions.Keys, ignoreOrder: true, "every function must be exercised by this test");
         foreach (var (function, actions) in called)
         {
-            var granted = TemplateModel.Ec2Actions(functions[function]["Policies"]);
+            var granted = TemplateModel.Ec2Actions(functions[function]);
             actions.Except(granted).ShouldBeEmpty($"{function} calls EC2 actions its policy does not grant");
             granted.Except(actions).ShouldBeEmpty($"{function} is granted EC2 actions it never calls");
         }
@@ -109,7 +109,7 @@ public sealed partial class TemplateTests
 
         foreach (var (name, properties) in template.Resources("AWS::Serverless::Function"))
         {
-            TemplateModel.Ec2Actions(properties["Policies"]).Except(role).ShouldBeEmpty($"{name} grants actions member accounts deny");
+            TemplateModel.Ec2Actions(properties).Except(role).ShouldBeEmpty($"{name} grants actions member accounts deny");
         }
     }
 
@@ -153,6 +153,20 @@ public sealed partial class TemplateTests
             await acceptWorld.RequestFromOutsideAsync(ProvisioningWorld.Requester, "172.31.0.0/16");
             await acceptWorld.RequestFromOutsideAsync(new AccountRegion(AccountId.Parse("333333333333"), AwsRegion.Parse("eu-west-1")), "172.30.0.0/16");
             await Run("AutoAcceptPeeringsFunction", new AutoAcceptPeeringsFunction(acceptWorld.Services).Handle, new JsonObject());
+
+            // A compliance sweep over a provisioned peering.
+            var complianceWorld = new ProvisioningWorld();
+            world = complianceWorld;
+            await complianceWorld.ProvisionAsync(complianceWorld.Event());
+            var plan = await Run("PlanComplianceSweepFunction", new Compliance.PlanComplianceSweepFunction(complianceWorld.Services).Handle,
+                new JsonObject { ["source"] = "aws.events", ["detail-type"] = "Scheduled Event" });
+            var scope = plan["scopes"]!.AsArray().First(s => s!["region"]!.GetValue<string>() == ProvisioningWorld.Requester.Region.Value
+                && s["accountId"]!.GetValue<string>() == ProvisioningWorld.Requester.Account.Value)!.DeepClone();
+            var evaluation = await Run("EvaluateComplianceScopeFunction",
+                new Compliance.EvaluateComplianceScopeFunction(complianceWorld.Services).Handle, scope);
+            var results = plan.DeepClone().AsObject();
+            results["evaluations"] = new JsonArray(evaluation.DeepClone());
+            await Run("SummarizeComplianceFunction", new Compliance.SummarizeComplianceFunction(complianceWorld.Services).Handle, results);
         }).GetAwaiter().GetResult();
         return calls;
     }

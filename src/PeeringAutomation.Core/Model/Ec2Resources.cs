@@ -71,6 +71,9 @@ public sealed record PeeringConnection
     /// </summary>
     public IReadOnlyList<Cidr> RequesterBlocks { get; init; } = [];
 
+    /// <summary>The accepter VPC's CIDR blocks as the peering reports them (see <see cref="RequesterBlocks"/>).</summary>
+    public IReadOnlyList<Cidr> AccepterBlocks { get; init; } = [];
+
     public bool Connects(VpcId a, VpcId b) =>
         (Requester.VpcId == a && Accepter.VpcId == b) || (Requester.VpcId == b && Accepter.VpcId == a);
 }

@@ -1,5 +1,6 @@
 using PeeringAutomation.Aws;
 using PeeringAutomation.Core.AutoAccept;
+using PeeringAutomation.Core.Compliance;
 using PeeringAutomation.Core.Ports;
 using PeeringAutomation.Core.Provisioning;
 using PeeringAutomation.Core.Requests;
@@ -27,6 +28,7 @@ public sealed class Services
         Remover = new PeeringRemover(gateways);
         Teardowns = new TeardownResolver(gateways, settings.Policy, clock);
         AutoAcceptor = new AutoAcceptor(gateways, settings.Policy, clock);
+        Compliance = new ComplianceEvaluator(gateways, settings.Policy, clock);
     }
 
     /// <summary>The services of this Lambda container, built on first use.</summary>
@@ -51,6 +53,8 @@ public sealed class Services
     public TeardownResolver Teardowns { get; }
 
     public AutoAcceptor AutoAcceptor { get; }
+
+    public ComplianceEvaluator Compliance { get; }
 
     public static Services Create(FunctionSettings settings)
     {

@@ -129,3 +129,9 @@ public sealed record ProvisioningFailedEvent
 
 /// <summary>Wraps a step's event detail under <c>outcome</c>, where the state machine reads it.</summary>
 public sealed record OutcomeResult<T>(T Outcome);
+
+/// <summary>The <c>Compliance Check Requested</c> detail that scopes a sweep to a new peering's two sides.</summary>
+public sealed record ComplianceCheckDetail(IReadOnlyList<string> AccountIds, IReadOnlyList<string> Regions);
+
+/// <summary>Output of the flow-log check: the provisioned event and the follow-up compliance check.</summary>
+public sealed record ProvisionedResult(ProvisionedEvent Outcome, ComplianceCheckDetail ComplianceCheck);

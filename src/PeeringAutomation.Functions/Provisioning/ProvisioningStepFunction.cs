@@ -157,8 +157,8 @@ public sealed class ConfigureDnsFunction(Services? services) : ProvisioningStepF
     }
 }
 
-/// <summary>Checks flow logs on both VPCs and builds the <c>Peering Provisioned</c> event detail.</summary>
-public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStepFunction<OutcomeResult<ProvisionedEvent>>(services)
+/// <summary>Checks flow logs on both VPCs; builds the <c>Peering Provisioned</c> detail and the follow-up compliance check of both sides.</summary>
+public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStepFunction<ProvisionedResult>(services)
 {
     private const string InterRegionNote =
         "Cross-region peering: traffic between the VPCs is billed as inter-region data transfer.";
@@ -169,16 +169,18 @@ public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStep
 
     protected override string Step => "CheckFlowLogs";
 
-    protected override JsonTypeInfo<OutcomeResult<ProvisionedEvent>> ResultType =>
-        PeeringJsonContext.Default.OutcomeResultProvisionedEvent;
+    protected override JsonTypeInfo<ProvisionedResult> ResultType => PeeringJsonContext.Default.ProvisionedResult;
 
-    protected override async Task<OutcomeResult<ProvisionedEvent>> RunAsync(ProvisioningState state, StructuredLog log, CancellationToken ct)
+    protected override async Task<ProvisionedResult> RunAsync(ProvisioningState state, StructuredLog log, CancellationToken ct)
     {
         var request = RequestOf(state);
         var plan = PlanOf(state);
         var unmonitored = await Services.Provisioner.UnmonitoredSidesAsync(request, ct);
         log.Count("PeeringsProvisioned");
-        return new OutcomeResult<ProvisionedEvent>(new ProvisionedEvent
+        var check = new ComplianceCheckDetail(
+            new[] { request.Requester.AccountId.Value, request.Accepter.AccountId.Value }.Distinct().ToList(),
+            new[] { request.Requester.Region.Value, request.Accepter.Region.Value }.Distinct().ToList());
+        return new ProvisionedResult(new ProvisionedEvent
         {
             RequestId = request.RequestId.Value,
             VpcPeeringConnectionId = PeeringOf(state).Value,
@@ -194,7 +196,7 @@ public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStep
             VpcsWithoutFlowLogs = unmonitored.Select(s => new SideRef(s.Account.Value, s.Region.Value, s.VpcId.Value)).ToList(),
             ExpiresAt = request.ExpiresAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
             RequestedBy = request.RequestedBy,
-        });
+        }, check);
     }
 }
 

@@ -1,0 +1,230 @@
+using PeeringAutomation.Core.Model;
+using PeeringAutomation.Core.Ports;
+using PeeringAutomation.Core.Provisioning;
+using PeeringAutomation.Core.Teardown;
+
+namespace PeeringAutomation.Core.Compliance;
+
+/// <summary>The findings of one account and region, and what it cost to read them.</summary>
+public sealed record ScopeEvaluation
+{
+    public required string AccountId { get; init; }
+
+    public required string Region { get; init; }
+
+    public required IReadOnlyList<ComplianceFinding> Findings { get; init; }
+
+    public required int PeeringsChecked { get; init; }
+
+    public required int VpcsChecked { get; init; }
+
+    /// <summary>EC2 describe calls made (pages count one each at the gateway; here one per batch).</summary>
+    public required int ApiCalls { get; init; }
+
+    public required bool Failed { get; init; }
+}
+
+/// <summary>
+/// Evaluates one account and region with a fixed number of calls, whatever the number of
+/// peerings: one describe each of peerings, VPCs, route tables and (batched) flow logs, plus one
+/// VPC describe per *other* managed account-region that peers in, to judge routes against the
+/// peer's real blocks. Judges only the sides that live in this scope, so every side of every
+/// peering is judged exactly once across a sweep.
+/// </summary>
+public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, PeeringPolicy policy, TimeProvider clock)
+{
+    private static readonly string[] DeadStates =
+        [PeeringStatus.Deleted, PeeringStatus.Failed, PeeringStatus.Rejected, PeeringStatus.Expired];
+
+    public async Task<ScopeEvaluation> EvaluateAsync(AccountRegion scope, CancellationToken ct = default)
+    {
+        var calls = 0;
+        try
+        {
+            var gateway = await gateways.ForAsync(scope, ct);
+            var peeringsTask = gateway.DescribePeeringConnectionsAsync(ct);
+            var vpcsTask = gateway.DescribeVpcsAsync([], ct);
+            var tablesTask = gateway.DescribeRouteTablesAsync([], ct);
+            var peerings = await peeringsTask;
+            var vpcs = await vpcsTask;
+            var tables = await tablesTask;
+            calls += 3;
+
+            var here = vpcs.Select(v => v.Id).ToHashSet();
+            var active = peerings.Where(p => p.Status == PeeringStatus.Active).ToList();
+            var peeredVpcs = active.SelectMany(p => new[] { p.Requester, p.Accepter })
+                .Where(s => InScope(s, scope) && here.Contains(s.VpcId))
+                .Select(s => s.VpcId.Value).Distinct().ToList();
+            var flowLogs = new List<FlowLog>();
+            foreach (var batch in peeredVpcs.Chunk(1000))
+            {
+                flowLogs.AddRange(await gateway.DescribeFlowLogsAsync(batch, ct));
+                calls++;
+            }
+            var (peerBlocks, peerCalls) = await PeerBlocksAsync(scope, active, ct);
+            calls += peerCalls;
+
+            var findings = new List<ComplianceFinding>();
+            foreach (var peering in active)
+            {
+                JudgeActivePeering(scope, peering, here, flowLogs, findings);
+            }
+            JudgeRoutes(scope, tables, peerings, peerBlocks, findings);
+            return new ScopeEvaluation
+            {
+                AccountId = scope.Account.Value, Region = scope.Region.Value,
+                Findings = findings.DistinctBy(f => f.FindingId).ToList(),
+                PeeringsChecked = peerings.Count, VpcsChecked = vpcs.Count, ApiCalls = calls, Failed = false,
+            };
+        }
+        catch (PeeringAutomationError error) when (error is not PeeringRequestInvalid)
+        {
+            // An unreachable account or region is a finding of its own, not a failed sweep.
+            return new ScopeEvaluation
+            {
+                AccountId = scope.Account.Value, Region = scope.Region.Value,
+                Findings =
+                [
+                    new ComplianceFinding
+                    {
+                        FindingId = ComplianceFinding.StableId(FindingTypes.ScanFailed, scope.Account.Value, scope.Region.Value),
+                        FindingType = FindingTypes.ScanFailed, Severity = "HIGH",
+                        AccountId = scope.Account.Value, Region = scope.Region.Value,
+                        Message = $"Could not scan {scope}: {error.GetType().Name}: {error.Message}",
+                    },
+                ],
+                PeeringsChecked = 0, VpcsChecked = 0, ApiCalls = calls, Failed = true,
+            };
+        }
+    }
+
+    private void JudgeActivePeering(
+        AccountRegion scope, PeeringConnection peering, HashSet<VpcId> here, List<FlowLog> flowLogs, List<ComplianceFinding> findings)
+    {
+        var managed = ManagedMarkers.IsManaged(peering) || peering.Tags.ContainsKey(ManagedMarkers.AcceptedByTag);
+        foreach (var (side, other) in new[] { (peering.Requester, peering.Accepter), (peering.Accepter, peering.Requester) })
+        {
+            if (!InScope(side, scope) || !here.Contains(side.VpcId))
+            {
+                continue;
+            }
+            var logs = flowLogs.Where(l => l.ResourceId == side.VpcId.Value && l.Status == "ACTIVE").ToList();
+            if (logs.Count == 0)
+            {
+                findings.Add(Finding(FindingTypes.FlowLogsMissing, "HIGH", side, peering,
+                    $"VPC {side.VpcId} in {side.Account}/{side.Region} is peered by {peering.Id} with {other.VpcId} " +
+                    $"({other.Account}/{other.Region}) but has no active flow log: traffic over the peering is not monitored"));
+            }
+            else if (logs.All(l => l.TrafficType != "ALL"))
+            {
+                findings.Add(Finding(FindingTypes.FlowLogsPartial, "LOW", side, peering,
+                    $"VPC {side.VpcId} in {side.Account}/{side.Region} (peering {peering.Id}) logs only " +
+                    $"{string.Join("/", logs.Select(l => l.TrafficType).Distinct())} traffic; set a flow log capturing ALL"));
+            }
+            if (!managed)
+            {
+                findings.Add(Finding(FindingTypes.UnmanagedPeering, "MEDIUM", side, peering,
+                    $"Peering {peering.Id} between {peering.Requester.VpcId} and {peering.Accepter.VpcId} was neither created " +
+                    "nor accepted by the automation"));
+            }
+            if (!policy.ManagedAccounts.Contains(other.Account) && !policy.IsAllowedRequester(other.Account))
+            {
+                findings.Add(Finding(FindingTypes.PeerAccountNotAllowed, "HIGH", side, peering,
+                    $"VPC {side.VpcId} is peered by {peering.Id} with account {other.Account}, which is neither managed nor in " +
+                    "AllowedPeerAccountIds"));
+            }
+            if (InScope(peering.Requester, scope) && side == peering.Requester && ManagedMarkers.IsManaged(peering)
+                && TeardownResolver.ExpiresAt(peering) is { } expiresAt && expiresAt <= clock.GetUtcNow())
+            {
+                findings.Add(Finding(FindingTypes.PeeringExpired, "MEDIUM", side, peering,
+                    $"Peering {peering.Id} expired at {expiresAt:yyyy-MM-ddTHH:mm:ssZ} and is still active; the expiry sweep " +
+                    "should tear it down"));
+            }
+        }
+    }
+
+    private static void JudgeRoutes(
+        AccountRegion scope, IReadOnlyList<RouteTable> tables, IReadOnlyList<PeeringConnection> peerings,
+        IReadOnlyDictionary<VpcId, IReadOnlyList<Cidr>> peerBlocks, List<ComplianceFinding> findings)
+    {
+        var byId = peerings.ToDictionary(p => p.Id.Value);
+        foreach (var table in tables)
+        {
+            foreach (var route in table.Routes.Where(r => r.TargetKind == RouteTargetKind.PeeringConnection))
+            {
+                var subject = new PeeringSideInfo(scope.Account, scope.Region, table.VpcId);
+                byId.TryGetValue(route.TargetId, out var peering);
+                if (peering is null || DeadStates.Contains(peering.Status) || route.State == "blackhole")
+                {
+                    var state = peering?.Status ?? "gone";
+                    findings.Add(RouteFinding(FindingTypes.BlackholeRoute, "MEDIUM", subject, route, table,
+                        $"Route table {table.Id} in {scope} sends {route.Destination} to peering {route.TargetId}, which is {state}: " +
+                        "the traffic is dropped (a blackhole); delete the route"));
+                    continue;
+                }
+                if (peering.Status != PeeringStatus.Active)
+                {
+                    continue;
+                }
+                var peer = peering.Requester.VpcId == table.VpcId ? peering.Accepter : peering.Requester;
+                var blocks = peerBlocks.TryGetValue(peer.VpcId, out var known) ? known
+                    : peer == peering.Accepter ? peering.AccepterBlocks : peering.RequesterBlocks;
+                if (blocks.Count > 0 && !blocks.Any(b => b.Contains(route.Destination)))
+                {
+                    findings.Add(RouteFinding(FindingTypes.RouteTooBroad, "HIGH", subject, route, table,
+                        $"Route table {table.Id} in {scope} sends {route.Destination} to peering {peering.Id}, wider than the peer " +
+                        $"VPC {peer.VpcId}'s blocks ({string.Join(", ", blocks)}); peering is not transitive"));
+                }
+            }
+        }
+    }
+
+    /// <summary>The real blocks of peer VPCs in other managed scopes: one describe per peer scope.</summary>
+    private async Task<(IReadOnlyDictionary<VpcId, IReadOnlyList<Cidr>> Blocks, int Calls)> PeerBlocksAsync(
+        AccountRegion scope, IReadOnlyList<PeeringConnection> active, CancellationToken ct)
+    {
+        var result = new Dictionary<VpcId, IReadOnlyList<Cidr>>();
+        var calls = 0;
+        var byScope = active
+            .SelectMany(p => new[] { p.Requester, p.Accepter })
+            .Where(s => !InScope(s, scope) && policy.ManagedAccounts.Contains(s.Account) && policy.ManagedRegions.Contains(s.Region))
+            .GroupBy(s => new AccountRegion(s.Account, s.Region));
+        foreach (var group in byScope)
+        {
+            try
+            {
+                var gateway = await gateways.ForAsync(group.Key, ct);
+                calls++;
+                foreach (var vpc in await gateway.DescribeVpcsAsync(group.Select(s => s.VpcId).Distinct().ToList(), ct))
+                {
+                    result[vpc.Id] = vpc.AllBlocks.ToList();
+                }
+            }
+            catch (PeeringAutomationError)
+            {
+                // Judge against what the peering reports instead; that scope's own evaluation reports its failure.
+            }
+        }
+        return (result, calls);
+    }
+
+    private static bool InScope(PeeringSideInfo side, AccountRegion scope) => side.Account == scope.Account && side.Region == scope.Region;
+
+    private static ComplianceFinding Finding(string type, string severity, PeeringSideInfo side, PeeringConnection peering, string message) => new()
+    {
+        FindingId = ComplianceFinding.StableId(type, peering.Id.Value, side.VpcId.Value),
+        FindingType = type, Severity = severity,
+        AccountId = side.Account.Value, Region = side.Region.Value, VpcId = side.VpcId.Value,
+        VpcPeeringConnectionId = peering.Id.Value, Message = message,
+    };
+
+    private static ComplianceFinding RouteFinding(
+        string type, string severity, PeeringSideInfo side, Route route, RouteTable table, string message) => new()
+    {
+        FindingId = ComplianceFinding.StableId(type, route.TargetId, table.Id.Value, route.Destination.ToString()),
+        FindingType = type, Severity = severity,
+        AccountId = side.Account.Value, Region = side.Region.Value, VpcId = side.VpcId.Value,
+        VpcPeeringConnectionId = route.TargetId, RouteTableId = table.Id.Value, Destination = route.Destination.ToString(),
+        Message = message,
+    };
+}

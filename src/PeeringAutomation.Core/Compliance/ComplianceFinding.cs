@@ -1,0 +1,57 @@
+using System.Security.Cryptography;
+using System.Text;
+
+namespace PeeringAutomation.Core.Compliance;
+
+/// <summary>The finding types of DESIGN.md, plus <c>FlowLogsPartial</c> and <c>ScanFailed</c>.</summary>
+public static class FindingTypes
+{
+    public const string FlowLogsMissing = "FlowLogsMissing";
+    public const string FlowLogsPartial = "FlowLogsPartial";
+    public const string UnmanagedPeering = "UnmanagedPeering";
+    public const string PeerAccountNotAllowed = "PeerAccountNotAllowed";
+    public const string BlackholeRoute = "BlackholeRoute";
+    public const string RouteTooBroad = "RouteTooBroad";
+    public const string PeeringExpired = "PeeringExpired";
+    public const string ScanFailed = "ScanFailed";
+
+    public static readonly IReadOnlyList<string> All =
+    [
+        FlowLogsMissing, FlowLogsPartial, UnmanagedPeering, PeerAccountNotAllowed, BlackholeRoute, RouteTooBroad, PeeringExpired, ScanFailed,
+    ];
+}
+
+/// <summary>
+/// One compliance problem, as carried by <c>Peering Compliance Finding</c>. <see cref="FindingId"/>
+/// is derived from what the finding is about (never from time), so the same problem has the same
+/// id in every sweep and alerts can be deduplicated.
+/// </summary>
+public sealed record ComplianceFinding
+{
+    public required string FindingId { get; init; }
+
+    public required string FindingType { get; init; }
+
+    /// <summary><c>HIGH</c>, <c>MEDIUM</c> or <c>LOW</c>.</summary>
+    public required string Severity { get; init; }
+
+    public required string AccountId { get; init; }
+
+    public required string Region { get; init; }
+
+    public string? VpcId { get; init; }
+
+    public string? VpcPeeringConnectionId { get; init; }
+
+    public string? RouteTableId { get; init; }
+
+    public string? Destination { get; init; }
+
+    public required string Message { get; init; }
+
+    public static string StableId(string type, params string?[] subject)
+    {
+        var text = type + "|" + string.Join("|", subject.Select(s => s ?? ""));
+        return "pcf-" + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..20];
+    }
+}

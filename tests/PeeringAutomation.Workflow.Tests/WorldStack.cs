@@ -1,0 +1,69 @@
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using PeeringAutomation.Local.Hosting;
+
+namespace PeeringAutomation.Workflow.Tests;
+
+/// <summary>The real template and the default world, one local stack for every workflow test.</summary>
+public sealed class WorldStack : IAsyncLifetime
+{
+    public LocalStack Stack { get; private set; } = null!;
+
+    /// <summary>444444444444 is allowed but not managed; 555555555555 is neither.</summary>
+    public static readonly IReadOnlyDictionary<string, string> Parameters = new Dictionary<string, string>
+    {
+        ["ManagedAccountIds"] = "123456789012,111111111111,222222222222,333333333333",
+        ["AllowedPeerAccountIds"] = "123456789012,111111111111,222222222222,333333333333,444444444444",
+        ["ManagedRegions"] = "us-east-1,eu-west-1",
+    };
+
+    public async Task InitializeAsync() =>
+        Stack = await LocalStack.StartAsync(new LocalStackOptions
+        {
+            WorldFile = Path.Combine(AppContext.BaseDirectory, "test-world.yaml"),
+            ParameterOverrides = Parameters,
+        });
+
+    public async Task DisposeAsync() => await Stack.DisposeAsync();
+
+    /// <summary>The EC2 client of the account and region that own the named VPC.</summary>
+    public Task<IAmazonEC2> Ec2For(string vpcName)
+    {
+        var vpc = Stack.World.Vpc(vpcName);
+        return Stack.Ec2Async(vpc.AccountId, vpc.Region);
+    }
+
+    public async Task<IReadOnlyList<VpcPeeringConnection>> PeeringsBetweenAsync(string a, string b)
+    {
+        var ec2 = await Ec2For(a);
+        var (idA, idB) = (Stack.World.IdOf(a), Stack.World.IdOf(b));
+        var all = await ec2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest());
+        return (all.VpcPeeringConnections ?? [])
+            .Where(p => (p.RequesterVpcInfo.VpcId == idA && p.AccepterVpcInfo.VpcId == idB)
+                        || (p.RequesterVpcInfo.VpcId == idB && p.AccepterVpcInfo.VpcId == idA))
+            .ToList();
+    }
+
+    public async Task<IReadOnlyList<Route>> RoutesToAsync(string vpcName, string peeringId)
+    {
+        var ec2 = await Ec2For(vpcName);
+        var tables = await ec2.DescribeRouteTablesAsync(new DescribeRouteTablesRequest
+        {
+            Filters = [new Filter("vpc-id", [Stack.World.IdOf(vpcName)])],
+        });
+        return (tables.RouteTables ?? []).SelectMany(t => t.Routes ?? []).Where(r => r.VpcPeeringConnectionId == peeringId).ToList();
+    }
+
+    public async Task<IReadOnlyList<IpPermission>> IngressAsync(string vpcName, string groupName)
+    {
+        var ec2 = await Ec2For(vpcName);
+        var groups = await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [Stack.World.IdOf(groupName)] });
+        return groups.SecurityGroups.Single().IpPermissions ?? [];
+    }
+}
+
+[CollectionDefinition(Name)]
+public sealed class WorldStackCollection : ICollectionFixture<WorldStack>
+{
+    public const string Name = "default world";
+}
