@@ -75,6 +75,7 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
         }
         var detail = DemoStories.Resolve(step.Detail, stack.World, peerings);
         var requestId = detail["requestId"]?.GetValue<string>();
+        var fields = step.OutcomeFields.ToDictionary(f => f.Key, f => DemoStories.ResolveText(f.Value, stack.World, peerings));
         var before = new HashSet<JsonObject>(stack.Outcomes, ReferenceEqualityComparer.Instance);
         var eventId = await stack.PutEventAsync(step.DetailType, detail, step.Source, ct: ct);
 
@@ -91,7 +92,7 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
         JsonObject outcome;
         try
         {
-            outcome = await stack.WaitForOutcomeAsync(step.ExpectedOutcome, e => !before.Contains(e) && BelongsToStep(e, requestId, setupPeering), StepTimeout, ct);
+            outcome = await stack.WaitForOutcomeAsync(step.ExpectedOutcome, e => !before.Contains(e) && BelongsToStep(e, requestId, setupPeering) && HasFields(e, fields), StepTimeout, ct);
         }
         catch (TimeoutException)
         {
@@ -132,6 +133,9 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
             .Select(p => p.Status?.Code?.Value ?? "unknown").ToList();
         return match.Count == 0 ? "none" : match.FirstOrDefault(s => s != "deleted") ?? "deleted";
     }
+
+    private static bool HasFields(JsonObject outcome, IReadOnlyDictionary<string, string> fields) =>
+        fields.All(f => outcome["detail"]?[f.Key] is JsonValue v && v.ToString() == f.Value);
 
     private static bool BelongsToStep(JsonObject outcome, string? requestId, string? setupPeering)
     {

@@ -134,7 +134,9 @@ public static class DemoRunner
             switch (result.Status)
             {
                 case StepStatus.Passed:
-                    AnsiConsole.MarkupLineInterpolated($"   [green]✓ {outcome}[/]");
+                    var detail = result.Outcome?["detail"];
+                    var says = (detail?["message"] ?? detail?["reasons"]?[0]?["message"])?.ToString();
+                    AnsiConsole.MarkupLineInterpolated($"   [green]✓ {outcome}[/]{(says is null ? "" : ": " + says)}");
                     break;
                 case StepStatus.Skipped:
                     AnsiConsole.MarkupLineInterpolated($"   [yellow]SKIPPED[/]: {result.Reason}");

@@ -31,6 +31,9 @@ public sealed record DemoStep
     /// <summary>The outcome event (detail-type) the automation must emit for this step.</summary>
     public required string ExpectedOutcome { get; init; }
 
+    /// <summary>Fields the outcome's detail must have (values may use placeholders), e.g. findingType.</summary>
+    public IReadOnlyDictionary<string, string> OutcomeFields { get; init; } = new Dictionary<string, string>();
+
     /// <summary>A reason code the outcome must carry (rejections).</summary>
     public string? ExpectedReason { get; init; }
 
@@ -118,13 +121,17 @@ public static class DemoStories
             DetailType = "Compliance Check Requested",
             Detail = """{"accountIds": ["{{account:payments-prod}}"], "regions": ["us-east-1", "eu-west-1"]}""",
             ExpectedOutcome = "Peering Compliance Finding",
+            OutcomeFields = new Dictionary<string, string> { ["findingType"] = "FlowLogsMissing", ["vpcId"] = "{{vpc:payments-dev}}" },
         },
     ];
 
     /// <summary>Replaces the placeholders of <paramref name="template"/>.</summary>
-    public static JsonObject Resolve(string template, World.BuiltWorld world, IReadOnlyDictionary<string, string> peerings)
-    {
-        var text = System.Text.RegularExpressions.Regex.Replace(template, @"\{\{(\w+):([\w.-]+)\}\}", m =>
+    public static JsonObject Resolve(string template, World.BuiltWorld world, IReadOnlyDictionary<string, string> peerings) =>
+        JsonNode.Parse(ResolveText(template, world, peerings)) as JsonObject ?? throw new FormatException("a step's detail must be a JSON object");
+
+    /// <summary>Replaces the placeholders of a text.</summary>
+    public static string ResolveText(string template, World.BuiltWorld world, IReadOnlyDictionary<string, string> peerings) =>
+        System.Text.RegularExpressions.Regex.Replace(template, @"\{\{(\w+):([\w.-]+)\}\}", m =>
         {
             var (kind, name) = (m.Groups[1].Value, m.Groups[2].Value);
             return kind switch
@@ -137,6 +144,4 @@ public static class DemoStories
                 _ => throw new FormatException($"unknown placeholder {m.Value}"),
             };
         });
-        return JsonNode.Parse(text) as JsonObject ?? throw new FormatException("a step's detail must be a JSON object");
-    }
 }
