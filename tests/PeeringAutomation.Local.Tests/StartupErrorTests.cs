@@ -210,3 +210,26 @@ public sealed class StartupErrorTests : IDisposable
         return path;
     }
 }
+
+public sealed class LocalCliTests
+{
+    [Fact]
+    public void LocalCliParseOverrides_SplitsAtTheFirstEqualsGivenKeyValuePairs()
+    {
+        Cli.LocalCli.ParseOverrides(["AllowAllTraffic=true", "AlertEmail=a=b@example.com"])
+            .ShouldBe(new Dictionary<string, string> { ["AllowAllTraffic"] = "true", ["AlertEmail"] = "a=b@example.com" });
+        Should.Throw<ArgumentException>(() => Cli.LocalCli.ParseOverrides(["NoEquals"])).Message.ShouldContain("Key=Value");
+    }
+
+    [Fact]
+    public void SampleEventsRead_TakesTheDetailTypeFromTheFileNameGivenABareDetail()
+    {
+        var file = Path.Combine(Path.GetTempPath(), "peering-acceptance-check-requested.json");
+        File.WriteAllText(file, "{}");
+
+        var sample = Demo.SampleEvents.Read(file).Single();
+
+        sample.DetailType.ShouldBe("Peering Acceptance Check Requested");
+        sample.Source.ShouldBe("vpc-peering");
+    }
+}

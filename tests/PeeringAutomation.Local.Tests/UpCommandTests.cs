@@ -20,15 +20,16 @@ public sealed class UpCommandTests
         using var up = UpProcess.Start("--port", port.ToString(), "--no-world", "--template", FixtureStack.FixtureTemplate);
         (await up.WaitForOutputAsync("Local stack up", StartTimeout)).ShouldBeTrue(up.Output);
         var children = up.Children();
-        children.ShouldNotBeEmpty("moto runs as a child of up");
+        children.Select(UpProcess.CommandLine).ShouldContain(c => c.Contains("moto.server"), "moto runs as a child of up");
 
         up.Signal(signal);
         var exitCode = await up.WaitForExitAsync(TimeSpan.FromSeconds(30));
 
         exitCode.ShouldBe(0, up.Output);
+        up.Output.ShouldContain("stopping");
         await Task.Delay(500);
-        children.Where(UpProcess.IsAlive).ShouldBeEmpty();
-        MotoServerTests.MotoProcessesOnPort(port).ShouldBeEmpty();
+        children.Where(UpProcess.IsAlive).Select(UpProcess.CommandLine).ShouldBeEmpty();
+        UpProcess.IsAlive(up.Pid).ShouldBeFalse();
     }
 
     [Fact]
