@@ -233,3 +233,30 @@ public sealed class LocalCliTests
         sample.Source.ShouldBe("vpc-peering");
     }
 }
+
+public sealed class TemplateReaderTests
+{
+    [Fact]
+    public void TemplateReaderReadYaml_TurnsShortFormTagsIntoCloudFormationJsonGivenYaml()
+    {
+        var node = Template.TemplateReader.ReadYaml("""
+            a: !Ref Bus
+            b: !GetAtt Fn.Arn
+            c: !Sub "${AWS::Region}-x"
+            d: !Join [",", !Ref List]
+            e: 1.0
+            f: "012345678901"
+            g: 012345678901
+            h: true
+            """)!;
+
+        node["a"]!.ToJsonString().ShouldBe("""{"Ref":"Bus"}""");
+        node["b"]!.ToJsonString().ShouldBe("""{"Fn::GetAtt":["Fn","Arn"]}""");
+        node["c"]!.ToJsonString().ShouldBe("""{"Fn::Sub":"${AWS::Region}-x"}""");
+        node["d"]!.ToJsonString().ShouldBe("""{"Fn::Join":[",",{"Ref":"List"}]}""");
+        node["e"]!.ToJsonString().ShouldBe("1.0");
+        node["f"]!.GetValue<string>().ShouldBe("012345678901");
+        node["g"]!.GetValue<string>().ShouldBe("012345678901");
+        node["h"]!.GetValue<bool>().ShouldBeTrue();
+    }
+}
