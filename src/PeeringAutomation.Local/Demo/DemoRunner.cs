@@ -87,18 +87,26 @@ public static class DemoRunner
                 peerings.TryAdd(p.VpcPeeringConnectionId, p);
             }
         }
-        var table = new Table().Title("EC2: VPC peerings").AddColumns("Peering", "Requester", "Accepter", "State", "Routes via peering");
+        var table = new Table().Title("EC2: VPC peerings").AddColumns("Peering", "Requester", "Accepter", "State", "Routes via peering", "SG rules from the peer");
         foreach (var p in peerings.Values.OrderBy(p => p.VpcPeeringConnectionId))
         {
             var routes = 0;
-            foreach (var vpc in stack.World.Vpcs.Where(v => v.VpcId == p.RequesterVpcInfo?.VpcId || v.VpcId == p.AccepterVpcInfo?.VpcId))
+            var rules = 0;
+            var sides = stack.World.Vpcs.Where(v => v.VpcId == p.RequesterVpcInfo?.VpcId || v.VpcId == p.AccepterVpcInfo?.VpcId).ToList();
+            foreach (var vpc in sides)
             {
                 var ec2 = await stack.Ec2Async(vpc.AccountId, vpc.Region);
                 var tables = (await ec2.DescribeRouteTablesAsync(new DescribeRouteTablesRequest { Filters = [new Filter("vpc-id", [vpc.VpcId])] })).RouteTables ?? [];
                 routes += tables.SelectMany(t => t.Routes ?? []).Count(r => r.VpcPeeringConnectionId == p.VpcPeeringConnectionId);
+                // Rules that admit the peer VPC's blocks: what ingressFromPeer opened.
+                var peerBlocks = sides.Where(o => o != vpc).SelectMany(o => o.Ipv4Cidrs.Concat(o.Ipv6Cidrs)).ToHashSet();
+                var groups = (await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [new Filter("vpc-id", [vpc.VpcId])] })).SecurityGroups ?? [];
+                rules += groups.SelectMany(g => g.IpPermissions ?? [])
+                    .Sum(perm => (perm.Ipv4Ranges ?? []).Count(r => peerBlocks.Contains(r.CidrIp)) + (perm.Ipv6Ranges ?? []).Count(r => peerBlocks.Contains(r.CidrIpv6)));
             }
             string Side(VpcPeeringConnectionVpcInfo? info) => info is null ? "?" : $"{names.GetValueOrDefault(info.VpcId ?? "", info.VpcId ?? "?")} ({info.OwnerId}, {info.Region})";
-            table.AddRow(Markup.Escape(p.VpcPeeringConnectionId), Markup.Escape(Side(p.RequesterVpcInfo)), Markup.Escape(Side(p.AccepterVpcInfo)), Markup.Escape(p.Status?.Code?.Value ?? "?"), routes.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            table.AddRow(Markup.Escape(p.VpcPeeringConnectionId), Markup.Escape(Side(p.RequesterVpcInfo)), Markup.Escape(Side(p.AccepterVpcInfo)), Markup.Escape(p.Status?.Code?.Value ?? "?"),
+                routes.ToString(System.Globalization.CultureInfo.InvariantCulture), rules.ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
         AnsiConsole.Write(table);
     }
