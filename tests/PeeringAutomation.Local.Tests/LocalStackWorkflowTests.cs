@@ -140,4 +140,15 @@ public sealed class LocalStackWorkflowTests(FixtureStack fixture)
         record["responseContext"]!["functionError"]!.GetValue<string>().ShouldBe("Unhandled");
         record["responsePayload"]!["errorType"]!.GetValue<string>().ShouldBe("PeeringConflict");
     }
+
+    [Fact]
+    public async Task InvokeFunctionAsync_FailsWithSandboxTimedoutGivenAHandlerSlowerThanItsTimeout()
+    {
+        var result = await Stack.InvokeFunctionAsync("SlowFunction", new JsonObject());
+
+        result.IsError.ShouldBeTrue();
+        var error = result.PayloadJson()!;
+        error["errorType"]!.GetValue<string>().ShouldBe("Sandbox.Timedout");
+        error["errorMessage"]!.GetValue<string>().ShouldBe("Task timed out after 1.00 seconds");
+    }
 }
