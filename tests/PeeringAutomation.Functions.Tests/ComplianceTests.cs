@@ -9,7 +9,10 @@ public sealed class ComplianceTests
 {
     private readonly ProvisioningWorld world = new();
 
-    /// <summary>Plan → evaluate every scope → summarize, as the state machine does.</summary>
+    /// <summary>
+    /// Plan → evaluate every scope → summarize, as the state machine does; returns
+    /// <c>{findings, summary}</c> with the findings as the emitted event details.
+    /// </summary>
     internal static async Task<JsonNode> SweepAsync(ProvisioningWorld world, JsonObject? request = null)
     {
         var envelope = request ?? new JsonObject
@@ -18,13 +21,21 @@ public sealed class ComplianceTests
         };
         var plan = await ProvisioningWorld.InvokeAsync(new PlanComplianceSweepFunction(world.Services).Handle, envelope);
         var evaluations = new JsonArray();
+        var findings = new JsonArray();
         foreach (var scope in plan["scopes"]!.AsArray())
         {
-            evaluations.Add(await ProvisioningWorld.InvokeAsync(new EvaluateComplianceScopeFunction(world.Services).Handle, scope!.DeepClone()));
+            var report = await ProvisioningWorld.InvokeAsync(new EvaluateComplianceScopeFunction(world.Services).Handle, scope!.DeepClone());
+            foreach (var entry in report["batches"]!.AsArray().SelectMany(b => b!["entries"]!.AsArray()))
+            {
+                entry!["DetailType"]!.GetValue<string>().ShouldBe("Peering Compliance Finding");
+                findings.Add(JsonNode.Parse(entry["Detail"]!.GetValue<string>()));
+            }
+            evaluations.Add(report.DeepClone());
         }
         var results = plan.DeepClone().AsObject();
         results["evaluations"] = evaluations;
-        return await ProvisioningWorld.InvokeAsync(new SummarizeComplianceFunction(world.Services).Handle, results);
+        var summary = await ProvisioningWorld.InvokeAsync(new SummarizeComplianceFunction(world.Services).Handle, results);
+        return new JsonObject { ["findings"] = findings, ["summary"] = summary["summary"]!.DeepClone() };
     }
 
     private static IEnumerable<JsonNode> Findings(JsonNode report, string type) =>

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using PeeringAutomation.Core;
 using PeeringAutomation.Core.Compliance;
 using PeeringAutomation.Core.Model;
@@ -27,7 +28,41 @@ public sealed record ComplianceSweepPlan
     public IReadOnlyList<Reason>? Reasons { get; init; }
 }
 
-/// <summary>Input of the summary step: the plan with every scope's evaluation.</summary>
+/// <summary>One <c>PutEvents</c> entry, as the <c>events:putEvents</c> integration takes it.</summary>
+public sealed record EventEntry(
+    [property: JsonPropertyName("EventBusName")] string EventBusName,
+    [property: JsonPropertyName("Source")] string Source,
+    [property: JsonPropertyName("DetailType")] string DetailType,
+    [property: JsonPropertyName("Detail")] string Detail);
+
+/// <summary>Up to ten findings: one PutEvents call and one alert.</summary>
+public sealed record FindingBatch(IReadOnlyList<EventEntry> Entries, string Subject, string Message);
+
+/// <summary>
+/// What one account-region's Map iteration returns: its counts and its findings in batches of
+/// ten, which the iteration emits itself. Findings never travel further, so the sweep's state
+/// stays small however many account-regions there are.
+/// </summary>
+public sealed record ScopeReport
+{
+    public required string AccountId { get; init; }
+
+    public required string Region { get; init; }
+
+    public required IReadOnlyDictionary<string, int> FindingsByType { get; init; }
+
+    public required int PeeringsChecked { get; init; }
+
+    public required int VpcsChecked { get; init; }
+
+    public required int ApiCalls { get; init; }
+
+    public required bool Failed { get; init; }
+
+    public IReadOnlyList<FindingBatch> Batches { get; init; } = [];
+}
+
+/// <summary>Input of the summary step: the plan with every scope's counts.</summary>
 public sealed record ComplianceSweepResults
 {
     public required string SweepId { get; init; }
@@ -36,7 +71,7 @@ public sealed record ComplianceSweepResults
 
     public IReadOnlyList<string> Ignored { get; init; } = [];
 
-    public required IReadOnlyList<ScopeEvaluation> Evaluations { get; init; }
+    public required IReadOnlyList<ScopeReport> Evaluations { get; init; }
 }
 
 /// <summary>Detail of <c>Compliance Check Completed</c>.</summary>
@@ -65,8 +100,8 @@ public sealed record ComplianceSummary
     public IReadOnlyList<string> Ignored { get; init; } = [];
 }
 
-/// <summary>Output of the summary step: the deduplicated findings to emit and the sweep summary.</summary>
-public sealed record ComplianceReport(IReadOnlyList<ComplianceFinding> Findings, ComplianceSummary Summary);
+/// <summary>Output of the summary step.</summary>
+public sealed record ComplianceReport(ComplianceSummary Summary);
 
 /// <summary>First step of CheckCompliance: the account × region scopes of this sweep (all managed, or the requested subset).</summary>
 public sealed class PlanComplianceSweepFunction(Services? services)
@@ -127,9 +162,12 @@ public sealed class PlanComplianceSweepFunction(Services? services)
     }
 }
 
-/// <summary>Evaluates one account and region (a Map iteration of CheckCompliance).</summary>
+/// <summary>Evaluates one account and region (a Map iteration of CheckCompliance) and batches its findings for emission.</summary>
 public sealed class EvaluateComplianceScopeFunction(Services? services)
 {
+    public const string FindingDetailType = "Peering Compliance Finding";
+    private const int BatchSize = 10; // PutEvents takes at most ten entries
+
     public EvaluateComplianceScopeFunction() : this(null)
     {
     }
@@ -144,11 +182,36 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
         var log = new StructuredLog("EvaluateComplianceScope") { Account = scope.AccountId, Region = scope.Region };
         var evaluation = await Services.Compliance.EvaluateAsync(accountRegion);
         log.Info("scope evaluated", ("findings", evaluation.Findings.Count), ("apiCalls", evaluation.ApiCalls), ("failed", evaluation.Failed));
-        return await FunctionJson.SerializeAsync(evaluation, PeeringJsonContext.Default.ScopeEvaluation);
+        var report = new ScopeReport
+        {
+            AccountId = evaluation.AccountId,
+            Region = evaluation.Region,
+            FindingsByType = evaluation.Findings.GroupBy(f => f.FindingType).ToDictionary(g => g.Key, g => g.Count()),
+            PeeringsChecked = evaluation.PeeringsChecked,
+            VpcsChecked = evaluation.VpcsChecked,
+            ApiCalls = evaluation.ApiCalls,
+            Failed = evaluation.Failed,
+            Batches = evaluation.Findings.Chunk(BatchSize).Select(Batch).ToList(),
+        };
+        return await FunctionJson.SerializeAsync(report, PeeringJsonContext.Default.ScopeReport);
+    }
+
+    private FindingBatch Batch(ComplianceFinding[] findings)
+    {
+        var bus = Services.Settings.EventBusName;
+        var entries = findings
+            .Select(f => new EventEntry(bus, "vpc-peering.automation", FindingDetailType,
+                JsonSerializer.Serialize(f, PeeringJsonContext.Default.ComplianceFinding)))
+            .ToList();
+        var subject = findings.Length == 1
+            ? $"VPC peering compliance: {findings[0].FindingType}"
+            : $"VPC peering compliance: {findings.Length} findings in {findings[0].AccountId}/{findings[0].Region}";
+        var message = string.Join("\n\n", findings.Select(f => $"[{f.Severity}] {f.FindingType} ({f.FindingId})\n{f.Message}"));
+        return new FindingBatch(entries, subject, message);
     }
 }
 
-/// <summary>Last step of CheckCompliance: one finding per problem per sweep, counts per type, EMF metrics, the summary event.</summary>
+/// <summary>Last step of CheckCompliance: counts per type over every scope, EMF metrics, the summary event.</summary>
 public sealed class SummarizeComplianceFunction(Services? services)
 {
     public SummarizeComplianceFunction() : this(null)
@@ -161,14 +224,15 @@ public sealed class SummarizeComplianceFunction(Services? services)
     {
         var results = await JsonSerializer.DeserializeAsync(input, PeeringJsonContext.Default.ComplianceSweepResults)
             ?? throw new PeeringRequestInvalid("the sweep results are empty");
-        var findings = results.Evaluations.SelectMany(e => e.Findings).DistinctBy(f => f.FindingId).ToList();
+        var byType = FindingTypes.All.ToDictionary(
+            t => t, t => results.Evaluations.Sum(e => e.FindingsByType.TryGetValue(t, out var n) ? n : 0));
         var summary = new ComplianceSummary
         {
             SweepId = results.SweepId,
             StartedAt = results.StartedAt,
             FinishedAt = Services.Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
-            FindingsByType = FindingTypes.All.ToDictionary(t => t, t => findings.Count(f => f.FindingType == t)),
-            FindingCount = findings.Count,
+            FindingsByType = byType,
+            FindingCount = byType.Values.Sum(),
             AccountsScanned = results.Evaluations.Where(e => !e.Failed).Select(e => e.AccountId).Distinct().Order().ToList(),
             ScopesFailed = results.Evaluations.Where(e => e.Failed).Select(e => $"{e.AccountId}/{e.Region}").ToList(),
             PeeringsChecked = results.Evaluations.Sum(e => e.PeeringsChecked),
@@ -182,6 +246,6 @@ public sealed class SummarizeComplianceFunction(Services? services)
             log.Count($"Findings{type}", count);
         }
         log.Info("sweep summarized", ("findings", summary.FindingCount), ("apiCalls", summary.ApiCalls));
-        return await FunctionJson.SerializeAsync(new ComplianceReport(findings, summary), PeeringJsonContext.Default.ComplianceReport);
+        return await FunctionJson.SerializeAsync(new ComplianceReport(summary), PeeringJsonContext.Default.ComplianceReport);
     }
 }

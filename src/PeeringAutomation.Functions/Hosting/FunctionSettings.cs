@@ -15,6 +15,9 @@ public sealed record FunctionSettings
 
     public required AwsOptions Aws { get; init; }
 
+    /// <summary>The bus outcome events go to (for events a function batches itself).</summary>
+    public string EventBusName { get; init; } = "vpc-peering";
+
     /// <summary>The region the function runs in (for the hub's STS client).</summary>
     public required AwsRegion HomeRegion { get; init; }
 
@@ -66,6 +69,7 @@ public sealed record FunctionSettings
                 EndpointUrl = endpoint,
             },
             HomeRegion = home!.Value,
+            EventBusName = variable("EVENT_BUS_NAME") is { Length: > 0 } bus ? bus : "vpc-peering",
         };
     }
 

@@ -1,0 +1,84 @@
+using System.Text.Json.Nodes;
+using Amazon.EC2.Model;
+using PeeringAutomation.Local.Hosting;
+
+namespace PeeringAutomation.Workflow.Tests;
+
+[Collection(WorldStackCollection.Name)]
+public sealed class AutoAcceptWorkflowTests(WorldStack world)
+{
+    private const string Machine = "AcceptPeeringsStateMachine";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
+
+    private LocalStack Stack => world.Stack;
+
+    /// <summary>A peering requested with the requester's own tools (no automation involved).</summary>
+    private async Task<string> RequestByHandAsync(string requester, string accepter)
+    {
+        var from = Stack.World.Vpc(requester);
+        var to = Stack.World.Vpc(accepter);
+        var ec2 = await Stack.Ec2Async(from.AccountId, from.Region);
+        var response = await ec2.CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
+        {
+            VpcId = from.VpcId, PeerVpcId = to.VpcId, PeerOwnerId = to.AccountId, PeerRegion = to.Region,
+        });
+        return response.VpcPeeringConnection.VpcPeeringConnectionId;
+    }
+
+    private async Task<VpcPeeringConnection> DescribeAsync(string pcx, string accepter)
+    {
+        var ec2 = await world.Ec2For(accepter);
+        var all = await ec2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest());
+        return all.VpcPeeringConnections.Single(p => p.VpcPeeringConnectionId == pcx);
+    }
+
+    private async Task<ExecutionResult> CheckAsync()
+    {
+        var eventId = await Stack.PutEventAsync("Peering Acceptance Check Requested", new JsonObject());
+        var execution = await Stack.WaitForExecutionAsync(Machine, eventId, Timeout);
+        execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
+        return execution;
+    }
+
+    [Fact]
+    public async Task AcceptPeerings_AcceptsAllowedPartnerAndReportsItGivenCheckRequested()
+    {
+        var pcx = await RequestByHandAsync("p1", "b6");
+
+        await CheckAsync();
+
+        (await DescribeAsync(pcx, "b6")).Status.Code.Value.ShouldBe("active");
+        var accepted = await Stack.WaitForOutcomeAsync("Peering Auto-Accepted",
+            e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
+        accepted["detail"]!["requester"]!["accountId"]!.GetValue<string>().ShouldBe("444444444444");
+        accepted["detail"]!["routesAndRulesConfigured"]!.GetValue<bool>().ShouldBeFalse();
+    }
+
+    [Fact]
+    public async Task AcceptPeerings_LeavesPendingAndReportsGivenUnlistedAccount()
+    {
+        var pcx = await RequestByHandAsync("u1", "b8");
+
+        await CheckAsync();
+
+        (await DescribeAsync(pcx, "b8")).Status.Code.Value.ShouldBe("pending-acceptance");
+        var refused = await Stack.WaitForOutcomeAsync("Peering Acceptance Refused",
+            e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
+        refused["detail"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("AccountNotAllowed");
+        refused["detail"]!["action"]!.GetValue<string>().ShouldBe("left-pending");
+    }
+
+    [Fact]
+    public async Task AcceptPeerings_RefusesWithCidrOverlapGivenAllowedPartnerOverlapping()
+    {
+        var pcx = await RequestByHandAsync("p2-overlaps-b8", "b8");
+
+        var execution = await CheckAsync();
+
+        (await DescribeAsync(pcx, "b8")).Status.Code.Value.ShouldBe("pending-acceptance");
+        var refused = await Stack.WaitForOutcomeAsync("Peering Acceptance Refused",
+            e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
+        refused["detail"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("CidrOverlap");
+        execution.StatesEntered.ShouldContain("Emit Peering Acceptance Refused");
+    }
+}

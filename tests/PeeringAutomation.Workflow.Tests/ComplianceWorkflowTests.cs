@@ -1,0 +1,138 @@
+using System.Text.Json.Nodes;
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using PeeringAutomation.Local.Hosting;
+
+namespace PeeringAutomation.Workflow.Tests;
+
+[Collection(WorldStackCollection.Name)]
+public sealed class ComplianceWorkflowTests(WorldStack world)
+{
+    private const string Provision = "ProvisionPeeringStateMachine";
+    private const string Machine = "CheckComplianceStateMachine";
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
+
+    private LocalStack Stack => world.Stack;
+
+    private RequestBuilder Build => new(Stack.World);
+
+    private async Task<string> ProvisionAsync(JsonObject request, string a, string b)
+    {
+        var execution = await Stack.WaitForExecutionAsync(Provision, await Stack.PutEventAsync("Peering Requested", request), Timeout);
+        execution.StatesEntered.ShouldContain("Emit Peering Provisioned", execution.ToString());
+        return (await world.PeeringsBetweenAsync(a, b)).Single(p => p.Status.Code.Value == "active").VpcPeeringConnectionId;
+    }
+
+    /// <summary>Runs one sweep and returns its findings (from the execution's summary step).</summary>
+    private async Task<IReadOnlyList<JsonNode>> SweepAsync()
+    {
+        var eventId = await Stack.PutEventAsync("Compliance Check Requested", new JsonObject());
+        var execution = await Stack.WaitForExecutionAsync(Machine, eventId, Timeout);
+        execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
+        var summary = await Stack.WaitForOutcomeAsync("Compliance Check Completed",
+            e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, Timeout);
+        summary["detail"]!["scopesFailed"]!.AsArray().ShouldBeEmpty();
+        // Every finding the sweep emitted, read from what each account-region iteration returned.
+        return execution.History
+            .Where(h => h.StateName == "Evaluate account and region" && h.Type.EndsWith("StateExited", StringComparison.Ordinal))
+            .Select(h => JsonNode.Parse(h.Details["output"]!.GetValue<string>())!)
+            .SelectMany(report => report["batches"]!.AsArray())
+            .SelectMany(batch => batch!["entries"]!.AsArray())
+            .Select(entry => JsonNode.Parse(entry!["Detail"]!.GetValue<string>())!)
+            .ToList();
+    }
+
+    private async Task<string> ActivePeeringByHandAsync(string requester, string accepter)
+    {
+        var from = Stack.World.Vpc(requester);
+        var to = Stack.World.Vpc(accepter);
+        var pcx = (await (await Stack.Ec2Async(from.AccountId, from.Region)).CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
+        {
+            VpcId = from.VpcId, PeerVpcId = to.VpcId, PeerOwnerId = to.AccountId, PeerRegion = to.Region,
+        })).VpcPeeringConnection.VpcPeeringConnectionId;
+        await (await Stack.Ec2Async(to.AccountId, to.Region)).AcceptVpcPeeringConnectionAsync(
+            new AcceptVpcPeeringConnectionRequest { VpcPeeringConnectionId = pcx });
+        return pcx;
+    }
+
+    private static IEnumerable<JsonNode> Of(IEnumerable<JsonNode> findings, string type, string pcx) =>
+        findings.Where(f => f["findingType"]!.GetValue<string>() == type && f["vpcPeeringConnectionId"]?.GetValue<string>() == pcx);
+
+    [Fact]
+    public async Task CheckCompliance_FindsTheUnmonitoredSideOnceThenIsCleanGivenFlowLogAdded()
+    {
+        var pcx = await ProvisionAsync(Build.Request("cc-flowlogs", "a2", "b3"), "a2", "b3");
+
+        var findings = await SweepAsync();
+
+        var finding = findings.Where(f => f["vpcPeeringConnectionId"]?.GetValue<string>() == pcx).ShouldHaveSingleItem();
+        finding["findingType"]!.GetValue<string>().ShouldBe("FlowLogsMissing");
+        var b3 = Stack.World.Vpc("b3");
+        finding["vpcId"]!.GetValue<string>().ShouldBe(b3.VpcId);
+        finding["accountId"]!.GetValue<string>().ShouldBe(b3.AccountId);
+        finding["region"]!.GetValue<string>().ShouldBe(b3.Region);
+        var alert = await Stack.WaitForOutcomeAsync("Peering Compliance Finding",
+            e => e["detail"]?["findingId"]?.GetValue<string>() == finding["findingId"]!.GetValue<string>(), Timeout);
+        alert["detail"]!["message"]!.GetValue<string>().ShouldContain(b3.VpcId);
+
+        var ec2 = await Stack.Ec2Async(b3.AccountId, b3.Region);
+        await ec2.CreateFlowLogsAsync(new CreateFlowLogsRequest
+        {
+            ResourceIds = [b3.VpcId], ResourceType = FlowLogsResourceType.VPC, TrafficType = TrafficType.ALL,
+            LogDestinationType = LogDestinationType.CloudWatchLogs, LogGroupName = "b3-flow-logs",
+            DeliverLogsPermissionArn = $"arn:aws:iam::{b3.AccountId}:role/flow-logs",
+        });
+
+        (await SweepAsync()).ShouldNotContain(f => f["vpcPeeringConnectionId"]!.GetValue<string>() == pcx);
+    }
+
+    [Fact]
+    public async Task CheckCompliance_FindsUnmanagedPeeringAndTooBroadRouteGivenHandMadePeering()
+    {
+        var pcx = await ActivePeeringByHandAsync("c4", "a5");
+        var ec2 = await world.Ec2For("a5");
+        await ec2.CreateRouteAsync(new CreateRouteRequest
+        {
+            RouteTableId = Stack.World.Vpc("a5").MainRouteTableId, DestinationCidrBlock = "10.0.0.0/8", VpcPeeringConnectionId = pcx,
+        });
+
+        var findings = await SweepAsync();
+
+        Of(findings, "UnmanagedPeering", pcx).ShouldNotBeEmpty();
+        Of(findings, "RouteTooBroad", pcx).ShouldHaveSingleItem()["destination"]!.GetValue<string>().ShouldBe("10.0.0.0/8");
+    }
+
+    [Fact]
+    public async Task CheckCompliance_FindsPeerAccountNotAllowedGivenPeeringWithStranger()
+    {
+        var pcx = await ActivePeeringByHandAsync("u1", "c2");
+
+        var findings = await SweepAsync();
+
+        Of(findings, "PeerAccountNotAllowed", pcx).ShouldHaveSingleItem()["message"]!.GetValue<string>().ShouldContain("555555555555");
+    }
+
+    [Fact]
+    public async Task CheckCompliance_FindsBlackholeRoutesGivenPeeringDeletedByHand()
+    {
+        var pcx = await ProvisionAsync(Build.Request("cc-blackhole", "a8", "b9"), "a8", "b9");
+        await (await world.Ec2For("a8")).DeleteVpcPeeringConnectionAsync(new DeleteVpcPeeringConnectionRequest { VpcPeeringConnectionId = pcx });
+
+        var findings = await SweepAsync();
+
+        Of(findings, "BlackholeRoute", pcx).Count().ShouldBe(2); // a route on each side
+    }
+
+    [Fact]
+    public async Task CheckCompliance_FindsExpiredPeeringGivenExpiryPassedBeforeTheSweep()
+    {
+        var request = Build.Request("cc-expired", "a6", "b4");
+        request["expiresAt"] = DateTimeOffset.UtcNow.AddSeconds(6).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        var pcx = await ProvisionAsync(request, "a6", "b4");
+        await Task.Delay(TimeSpan.FromSeconds(7));
+
+        var findings = await SweepAsync();
+
+        Of(findings, "PeeringExpired", pcx).ShouldHaveSingleItem();
+    }
+}
