@@ -41,7 +41,11 @@ public sealed record FunctionPlan(
     string Arn,
     string Handler,
     IReadOnlyDictionary<string, string> Environment,
-    InvokeConfigPlan InvokeConfig);
+    InvokeConfigPlan InvokeConfig)
+{
+    /// <summary>The function's Timeout: an invocation still running after it fails as Lambda's would.</summary>
+    public int TimeoutSeconds { get; init; } = 3;
+}
 
 /// <summary>Asynchronous invocation settings (Lambda's EventInvokeConfig).</summary>
 public sealed record InvokeConfigPlan(int MaximumRetryAttempts, string? OnSuccess, string? OnFailure)

@@ -23,8 +23,8 @@ public sealed class StackPlanner
     private static readonly Dictionary<string, (string[] Used, string[] Ignored)> KnownProperties = new()
     {
         ["AWS::Serverless::Function"] = (
-            ["Handler", "FunctionName", "Environment", "Events", "EventInvokeConfig"],
-            ["Runtime", "CodeUri", "MemorySize", "Timeout", "Architectures", "Tracing", "Policies", "Role", "Description",
+            ["Handler", "FunctionName", "Environment", "Events", "EventInvokeConfig", "Timeout"],
+            ["Runtime", "CodeUri", "MemorySize", "Architectures", "Tracing", "Policies", "Role", "Description",
              "Tags", "LoggingConfig", "ReservedConcurrentExecutions", "AutoPublishAlias", "Layers", "PermissionsBoundary",
              "RuntimeManagementConfig", "SnapStart", "EphemeralStorage", "KmsKeyArn", "RolePath", "PropagateTags", "ProvisionedConcurrencyConfig"]),
         ["AWS::Serverless::StateMachine"] = (
@@ -230,7 +230,9 @@ public sealed class StackPlanner
             }
         }
         var config = props["EventInvokeConfig"] is JsonObject eic ? InvokeConfig(eic, $"{at}.EventInvokeConfig") : InvokeConfigPlan.Default;
-        return new FunctionPlan(id, identity.Ref, identity.Attributes["Arn"], Str(props["Handler"], $"{at}.Handler"), environment, config);
+        // SAM's default timeout is 3 seconds.
+        var timeout = props["Timeout"] is { } t ? int.Parse(Str(t, $"{at}.Timeout"), System.Globalization.CultureInfo.InvariantCulture) : 3;
+        return new FunctionPlan(id, identity.Ref, identity.Attributes["Arn"], Str(props["Handler"], $"{at}.Handler"), environment, config) { TimeoutSeconds = timeout };
     }
 
     private InvokeConfigPlan InvokeConfig(JsonObject props, string at)

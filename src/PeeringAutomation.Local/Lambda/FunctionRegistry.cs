@@ -70,7 +70,22 @@ public sealed class FunctionRegistry
         try
         {
             using var input = new MemoryStream(payload, writable: false);
-            await using var output = await function.Handler(input);
+            var run = function.Handler(input);
+            using var timer = new CancellationTokenSource();
+            var timedOut = Task.Delay(TimeSpan.FromSeconds(function.Plan.TimeoutSeconds), timer.Token);
+            var first = await Task.WhenAny(run, timedOut);
+            await timer.CancelAsync();
+            if (first != run)
+            {
+                // Lambda stops the sandbox; we cannot stop a Task, so it is abandoned and its result ignored.
+                _ = run.ContinueWith(t => t.Exception, TaskScheduler.Default);
+                return new InvocationResult(System.Text.Encoding.UTF8.GetBytes(new JsonObject
+                {
+                    ["errorType"] = "Sandbox.Timedout",
+                    ["errorMessage"] = $"Task timed out after {function.Plan.TimeoutSeconds:0.00} seconds",
+                }.ToJsonString()), true);
+            }
+            await using var output = await run;
             if (output is null)
             {
                 return new InvocationResult("null"u8.ToArray(), false);

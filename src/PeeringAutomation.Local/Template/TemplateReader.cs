@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text.Json.Nodes;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -94,15 +93,11 @@ public static class TemplateReader
             case "null" or "~" or "":
                 return null;
         }
-        if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer)
-            && !(text.Length > 1 && text.TrimStart('-').StartsWith('0')))
+        if (System.Text.RegularExpressions.Regex.IsMatch(text, @"^-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)?$"))
         {
-            // Leading zeros (account ids like 012345678901) stay strings.
-            return JsonValue.Create(integer);
-        }
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real) && text.Contains('.') && !text.StartsWith('.'))
-        {
-            return JsonValue.Create(real);
+            // A JSON number that keeps its text (1.0 stays "1.0" when used as a string).
+            // Leading zeros (account ids like 012345678901) never match and stay strings.
+            return JsonNode.Parse(text);
         }
         return JsonValue.Create(text);
     }

@@ -104,7 +104,7 @@ public static class WorldFile
         {
             throw node.Error("id", $"'{id}' is not a 12-digit AWS account id (quote it so YAML keeps leading zeros)");
         }
-        return new AccountSpec(id, node.String("name") ?? id, node.List("vpcs").Select(ParseVpc).ToList());
+        return new AccountSpec(id, node.String("name", required: false) ?? id, node.List("vpcs").Select(ParseVpc).ToList());
     }
 
     private static VpcSpec ParseVpc(Node node)

@@ -51,7 +51,7 @@ public sealed class FixtureStack : IAsyncLifetime
         """, "small-world");
 
     public async Task InitializeAsync() =>
-        Stack = await LocalStack.StartAsync(new LocalStackOptions { TemplatePath = FixtureTemplate, World = SmallWorld });
+        Stack = await LocalStack.StartAsync(new LocalStackOptions { TemplatePath = FixtureTemplate, World = SmallWorld, OutcomeSources = ["vpc-peering.automation", "lambda"] });
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();
 }

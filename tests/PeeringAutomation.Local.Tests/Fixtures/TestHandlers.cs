@@ -33,4 +33,14 @@ public static class TestHandlers
         public Task<Stream> Handle(Stream input) =>
             throw new PeeringConflict(Environment.GetEnvironmentVariable("FAIL_MESSAGE") ?? "refused");
     }
+
+    /// <summary>Takes longer than its 1-second Timeout.</summary>
+    public sealed class Slow
+    {
+        public async Task<Stream> Handle(Stream input)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(3));
+            return new MemoryStream("{}"u8.ToArray());
+        }
+    }
 }

@@ -1,0 +1,147 @@
+using System.Text.Json.Nodes;
+
+namespace PeeringAutomation.Local.Demo;
+
+/// <summary>
+/// One step of the demo story: an event put on the real bus and what must come of it. Details are
+/// JSON with placeholders resolved against the world and earlier steps:
+/// <c>{{vpc:NAME}}</c>, <c>{{account:VPC}}</c>, <c>{{region:VPC}}</c>, <c>{{sg:NAME}}</c>,
+/// <c>{{rtb:NAME}}</c>, <c>{{peering:STEP}}</c> (the peering id a previous step produced).
+/// </summary>
+public sealed record DemoStep
+{
+    /// <summary>Short id, referenced by later steps as <c>{{peering:Id}}</c>.</summary>
+    public required string Id { get; init; }
+
+    public required string Title { get; init; }
+
+    public required string DetailType { get; init; }
+
+    public string Source { get; init; } = "vpc-peering";
+
+    /// <summary>The event detail, with placeholders.</summary>
+    public required string Detail { get; init; }
+
+    /// <summary>Done before the event: a peering request made outside the automation (for auto-accept).</summary>
+    public UnmanagedPeering? Setup { get; init; }
+
+    /// <summary>Status the workflow the event triggers must end in.</summary>
+    public string ExpectedStatus { get; init; } = "SUCCEEDED";
+
+    /// <summary>The outcome event (detail-type) the automation must emit for this step.</summary>
+    public required string ExpectedOutcome { get; init; }
+
+    /// <summary>Fields the outcome's detail must have (values may use placeholders), e.g. findingType.</summary>
+    public IReadOnlyDictionary<string, string> OutcomeFields { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>A reason code the outcome must carry (rejections).</summary>
+    public string? ExpectedReason { get; init; }
+
+    /// <summary>What EC2 must look like afterwards.</summary>
+    public IReadOnlyList<PeeringCheck> Checks { get; init; } = [];
+}
+
+/// <summary>A pending peering request created directly in EC2 (not through the automation).</summary>
+public sealed record UnmanagedPeering(string RequesterVpc, string AccepterVpc);
+
+/// <summary>The peering between two world VPCs must be in <see cref="State"/> (<c>active</c>, <c>deleted</c>, or <c>none</c> = never created).</summary>
+public sealed record PeeringCheck(string RequesterVpc, string AccepterVpc, string State);
+
+/// <summary>The default story, for the default world (worlds/default.yaml). Extend it by adding steps.</summary>
+public static class DemoStories
+{
+    public static IReadOnlyList<DemoStep> Default { get; } =
+    [
+        new DemoStep
+        {
+            Id = "same-account",
+            Title = "Same-account peering is accepted (payments-prod ↔ payments-dev, us-east-1 → eu-west-1)",
+            DetailType = "Peering Requested",
+            Detail = """
+                {"requestId": "demo-same-account",
+                 "requester": {"accountId": "{{account:payments-prod}}", "region": "{{region:payments-prod}}", "vpcId": "{{vpc:payments-prod}}"},
+                 "accepter": {"accountId": "{{account:payments-dev}}", "region": "{{region:payments-dev}}", "vpcId": "{{vpc:payments-dev}}"},
+                 "requestedBy": "demo@example.com"}
+                """,
+            ExpectedOutcome = "Peering Provisioned",
+            Checks = [new PeeringCheck("payments-prod", "payments-dev", "active")],
+        },
+        new DemoStep
+        {
+            Id = "cross-account",
+            Title = "Cross-account, cross-region peering with HTTPS opened (payments-prod → analytics-prod)",
+            DetailType = "Peering Requested",
+            Detail = """
+                {"requestId": "demo-cross-account",
+                 "requester": {"accountId": "{{account:payments-prod}}", "region": "{{region:payments-prod}}", "vpcId": "{{vpc:payments-prod}}",
+                               "ingressFromPeer": [{"securityGroupId": "{{sg:payments-prod-api}}", "protocol": "tcp", "fromPort": 443, "toPort": 443}]},
+                 "accepter": {"accountId": "{{account:analytics-prod}}", "region": "{{region:analytics-prod}}", "vpcId": "{{vpc:analytics-prod}}"},
+                 "tags": {"CostCenter": "1234"}, "requestedBy": "alice@example.com"}
+                """,
+            ExpectedOutcome = "Peering Provisioned",
+            Checks = [new PeeringCheck("payments-prod", "analytics-prod", "active")],
+        },
+        new DemoStep
+        {
+            Id = "overlap",
+            Title = "Overlapping CIDR blocks are rejected before anything is created (payments-prod ↔ legacy-core)",
+            DetailType = "Peering Requested",
+            Detail = """
+                {"requestId": "demo-overlap",
+                 "requester": {"accountId": "{{account:payments-prod}}", "region": "{{region:payments-prod}}", "vpcId": "{{vpc:payments-prod}}"},
+                 "accepter": {"accountId": "{{account:legacy-core}}", "region": "{{region:legacy-core}}", "vpcId": "{{vpc:legacy-core}}"}}
+                """,
+            ExpectedOutcome = "Peering Request Rejected",
+            ExpectedReason = "CidrOverlap",
+            Checks = [new PeeringCheck("payments-prod", "legacy-core", "none")],
+        },
+        new DemoStep
+        {
+            Id = "auto-accept",
+            Title = "A peering requested outside the automation from an allowed account is auto-accepted (analytics-sandbox → legacy-edge)",
+            DetailType = "Peering Acceptance Check Requested",
+            Detail = "{}",
+            Setup = new UnmanagedPeering("analytics-sandbox", "legacy-edge"),
+            ExpectedOutcome = "Peering Auto-Accepted",
+            Checks = [new PeeringCheck("analytics-sandbox", "legacy-edge", "active")],
+        },
+        new DemoStep
+        {
+            Id = "teardown",
+            Title = "Teardown removes the cross-account peering with its routes and rules",
+            DetailType = "Peering Teardown Requested",
+            Detail = """{"requestId": "demo-cross-account"}""",
+            ExpectedOutcome = "Peering Torn Down",
+            Checks = [new PeeringCheck("payments-prod", "analytics-prod", "deleted")],
+        },
+        new DemoStep
+        {
+            Id = "compliance",
+            Title = "The compliance sweep alerts on a peered VPC without flow logs (payments-dev)",
+            DetailType = "Compliance Check Requested",
+            Detail = """{"accountIds": ["{{account:payments-prod}}"], "regions": ["us-east-1", "eu-west-1"]}""",
+            ExpectedOutcome = "Peering Compliance Finding",
+            OutcomeFields = new Dictionary<string, string> { ["findingType"] = "FlowLogsMissing", ["vpcId"] = "{{vpc:payments-dev}}" },
+        },
+    ];
+
+    /// <summary>Replaces the placeholders of <paramref name="template"/>.</summary>
+    public static JsonObject Resolve(string template, World.BuiltWorld world, IReadOnlyDictionary<string, string> peerings) =>
+        JsonNode.Parse(ResolveText(template, world, peerings)) as JsonObject ?? throw new FormatException("a step's detail must be a JSON object");
+
+    /// <summary>Replaces the placeholders of a text.</summary>
+    public static string ResolveText(string template, World.BuiltWorld world, IReadOnlyDictionary<string, string> peerings) =>
+        System.Text.RegularExpressions.Regex.Replace(template, @"\{\{(\w+):([\w.-]+)\}\}", m =>
+        {
+            var (kind, name) = (m.Groups[1].Value, m.Groups[2].Value);
+            return kind switch
+            {
+                "vpc" => world.Vpc(name).VpcId,
+                "account" => world.Vpc(name).AccountId,
+                "region" => world.Vpc(name).Region,
+                "sg" or "rtb" or "subnet" => world.IdOf(name),
+                "peering" => peerings.TryGetValue(name, out var id) ? id : throw new KeyNotFoundException($"no peering from step '{name}'"),
+                _ => throw new FormatException($"unknown placeholder {m.Value}"),
+            };
+        });
+}
