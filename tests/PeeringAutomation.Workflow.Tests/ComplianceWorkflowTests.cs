@@ -8,7 +8,6 @@ namespace PeeringAutomation.Workflow.Tests;
 [Collection(WorldStackCollection.Name)]
 public sealed class ComplianceWorkflowTests(WorldStack world)
 {
-    private const string Provision = "ProvisionPeeringStateMachine";
     private const string Machine = "CheckComplianceStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
 
@@ -16,12 +15,6 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
 
     private RequestBuilder Build => new(Stack.World);
 
-    private async Task<string> ProvisionAsync(JsonObject request, string a, string b)
-    {
-        var execution = await Stack.WaitForExecutionAsync(Provision, await Stack.PutEventAsync("Peering Requested", request), Timeout);
-        execution.StatesEntered.ShouldContain("Emit Peering Provisioned", execution.ToString());
-        return (await world.PeeringsBetweenAsync(a, b)).Single(p => p.Status.Code.Value == "active").VpcPeeringConnectionId;
-    }
 
     /// <summary>Runs one sweep and returns its findings (from the execution's summary step).</summary>
     private async Task<IReadOnlyList<JsonNode>> SweepAsync()
@@ -61,7 +54,7 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
     [Fact]
     public async Task CheckCompliance_FindsTheUnmonitoredSideOnceThenIsCleanGivenFlowLogAdded()
     {
-        var pcx = await ProvisionAsync(Build.Request("cc-flowlogs", "a2", "b3"), "a2", "b3");
+        var pcx = await world.ProvisionAsync(Build.Request("cc-flowlogs", "a2", "b3"), "a2", "b3");
 
         var findings = await SweepAsync();
 
@@ -115,7 +108,7 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
     [Fact]
     public async Task CheckCompliance_FindsBlackholeRoutesGivenPeeringDeletedByHand()
     {
-        var pcx = await ProvisionAsync(Build.Request("cc-blackhole", "a8", "b9"), "a8", "b9");
+        var pcx = await world.ProvisionAsync(Build.Request("cc-blackhole", "a8", "b9"), "a8", "b9");
         await (await world.Ec2For("a8")).DeleteVpcPeeringConnectionAsync(new DeleteVpcPeeringConnectionRequest { VpcPeeringConnectionId = pcx });
 
         var findings = await SweepAsync();
@@ -128,7 +121,7 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
     {
         var request = Build.Request("cc-expired", "a6", "b4");
         request["expiresAt"] = DateTimeOffset.UtcNow.AddSeconds(6).ToString("yyyy-MM-ddTHH:mm:ssZ");
-        var pcx = await ProvisionAsync(request, "a6", "b4");
+        var pcx = await world.ProvisionAsync(request, "a6", "b4");
         await Task.Delay(TimeSpan.FromSeconds(7));
 
         var findings = await SweepAsync();

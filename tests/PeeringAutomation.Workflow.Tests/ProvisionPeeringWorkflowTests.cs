@@ -14,11 +14,7 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
 
     private RequestBuilder Build => new(Stack.World);
 
-    private async Task<ExecutionResult> RunAsync(JsonObject request)
-    {
-        var eventId = await Stack.PutEventAsync("Peering Requested", request);
-        return await Stack.WaitForExecutionAsync(Machine, eventId, Timeout);
-    }
+    private Task<ExecutionResult> RunAsync(JsonObject request) => world.RequestAsync(request);
 
     private async Task<VpcPeeringConnection> ProvisionedAsync(JsonObject request, string a, string b)
     {
@@ -157,6 +153,42 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
         {
             (await world.RoutesToAsync("b3", dead.VpcPeeringConnectionId)).ShouldBeEmpty();
             (await world.RoutesToAsync("c2", dead.VpcPeeringConnectionId)).ShouldBeEmpty();
+        }
+    }
+
+    [Theory]
+    [InlineData("CreatePeeringFunction", "a2", "b7")]
+    [InlineData("AcceptPeeringFunction", "a3", "b9")]
+    [InlineData("ConfigureRoutesFunction", "a4", "b8")]
+    [InlineData("ConfigureSecurityGroupsFunction", "a5", "b1")]
+    [InlineData("ConfigureDnsFunction", "a6", "b2")]
+    [InlineData("CheckFlowLogsFunction", "a7", "b4")]
+    public async Task ProvisionPeering_LeavesEc2AsBeforeGivenAFailureAfterTheStepDidItsWork(string function, string a, string b)
+    {
+        // A rule on every side that has a group, so rollback has rules to remove too.
+        JsonObject[] Rules(string vpc, int port) => [.. Stack.World.Vpc(vpc).SecurityGroups.Keys.Take(1).Select(g => Build.Tcp(g, port))];
+        var request = Build.Request($"wf-fault-{function}", Build.Side(a, Rules(a, 443)), Build.Side(b, Rules(b, 5432)));
+        request["allowDnsResolution"] = true;
+        var before = (await world.NetworkStateAsync(a)).Concat(await world.NetworkStateAsync(b)).ToList();
+        Stack.InjectFault(function);
+
+        var execution = await RunAsync(request);
+
+        execution.Status.ShouldBe("FAILED", execution.ToString());
+        execution.StatesEntered.ShouldContain("Roll back");
+        execution.StatesEntered.ShouldNotContain("Emit Peering Provisioned");
+        (await world.PeeringsBetweenAsync(a, b)).ShouldAllBe(p => p.Status.Code.Value == "deleted");
+        var after = (await world.NetworkStateAsync(a)).Concat(await world.NetworkStateAsync(b)).ToList();
+        after.ShouldBe(before);
+        var failed = await Stack.WaitForOutcomeAsync("Peering Provisioning Failed",
+            e => e["detail"]?["requestId"]?.GetValue<string>() == $"wf-fault-{function}", Timeout);
+        failed["detail"]!["error"]!.GetValue<string>().ShouldBe("InjectedFault");
+        var rolledBack = failed["detail"]!["rolledBack"]!;
+        rolledBack["peeringDeleted"]!.GetValue<bool>().ShouldBeTrue();
+        var removedRoutes = rolledBack["sides"]!.AsArray().Sum(side => side!["routesRemoved"]!.AsArray().Count);
+        if (function is not ("CreatePeeringFunction" or "AcceptPeeringFunction"))
+        {
+            removedRoutes.ShouldBeGreaterThan(0, "the routes the workflow had added were removed");
         }
     }
 

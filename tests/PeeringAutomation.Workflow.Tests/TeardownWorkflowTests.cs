@@ -7,7 +7,6 @@ namespace PeeringAutomation.Workflow.Tests;
 [Collection(WorldStackCollection.Name)]
 public sealed class TeardownWorkflowTests(WorldStack world)
 {
-    private const string Provision = "ProvisionPeeringStateMachine";
     private const string Teardown = "TeardownPeeringStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
@@ -15,12 +14,6 @@ public sealed class TeardownWorkflowTests(WorldStack world)
 
     private RequestBuilder Build => new(Stack.World);
 
-    private async Task<string> ProvisionAsync(JsonObject request, string a, string b)
-    {
-        var execution = await Stack.WaitForExecutionAsync(Provision, await Stack.PutEventAsync("Peering Requested", request), Timeout);
-        execution.StatesEntered.ShouldContain("Emit Peering Provisioned", execution.ToString());
-        return (await world.PeeringsBetweenAsync(a, b)).Single(p => p.Status.Code.Value == "active").VpcPeeringConnectionId;
-    }
 
     private async Task<ExecutionResult> TearDownAsync(JsonObject detail)
     {
@@ -49,7 +42,7 @@ public sealed class TeardownWorkflowTests(WorldStack world)
     [Fact]
     public async Task TeardownPeering_RemovesPeeringRoutesAndOwnRulesGivenRequestId()
     {
-        var pcx = await ProvisionAsync(Build.Request("td-by-request", Build.Side("a8"), Build.Side("b5", Build.Tcp("b5-db", 5432))), "a8", "b5");
+        var pcx = await world.ProvisionAsync(Build.Request("td-by-request", Build.Side("a8"), Build.Side("b5", Build.Tcp("b5-db", 5432))), "a8", "b5");
 
         await TearDownAsync(new JsonObject { ["requestId"] = "td-by-request" });
 
@@ -69,7 +62,7 @@ public sealed class TeardownWorkflowTests(WorldStack world)
             GroupId = Stack.World.IdOf("b1-db"),
             IpPermissions = [new IpPermission { IpProtocol = "tcp", FromPort = 9100, ToPort = 9100, Ipv4Ranges = [new IpRange { CidrIp = "10.250.0.0/16", Description = "monitoring" }] }],
         });
-        var pcx = await ProvisionAsync(Build.Request("td-by-pcx", Build.Side("b1", Build.Tcp("b1-db", 5432)), Build.Side("b9")), "b1", "b9");
+        var pcx = await world.ProvisionAsync(Build.Request("td-by-pcx", Build.Side("b1", Build.Tcp("b1-db", 5432)), Build.Side("b9")), "b1", "b9");
         var b1 = Stack.World.Vpc("b1");
 
         await TearDownAsync(new JsonObject { ["vpcPeeringConnectionId"] = pcx, ["accountId"] = b1.AccountId, ["region"] = b1.Region });
@@ -82,7 +75,7 @@ public sealed class TeardownWorkflowTests(WorldStack world)
     [Fact]
     public async Task TeardownPeering_EndsCleanGivenRepeatedAndHalfRemovedTeardown()
     {
-        var pcx = await ProvisionAsync(Build.Request("td-half", "a7", "c2"), "a7", "c2");
+        var pcx = await world.ProvisionAsync(Build.Request("td-half", "a7", "c2"), "a7", "c2");
         // Half removed by hand: the requester's route is already gone.
         var ec2 = await world.Ec2For("a7");
         var route = (await world.RoutesToAsync("a7", pcx)).Single();
@@ -120,7 +113,7 @@ public sealed class TeardownWorkflowTests(WorldStack world)
     {
         var request = Build.Request("td-expiry", "a4", "b7");
         request["expiresAt"] = DateTimeOffset.UtcNow.AddSeconds(8).ToString("yyyy-MM-ddTHH:mm:ssZ");
-        var pcx = await ProvisionAsync(request, "a4", "b7");
+        var pcx = await world.ProvisionAsync(request, "a4", "b7");
         await Task.Delay(TimeSpan.FromSeconds(9));
 
         // The expiry sweep is a schedule; fire its tick now instead of waiting for the rate.

@@ -1,5 +1,6 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
+using System.Text.Json.Nodes;
 using PeeringAutomation.Local.Hosting;
 
 namespace PeeringAutomation.Workflow.Tests;
@@ -25,6 +26,36 @@ public sealed class WorldStack : IAsyncLifetime
         });
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();
+
+    public const string ProvisionMachine = "ProvisionPeeringStateMachine";
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
+
+    /// <summary>Puts a Peering Requested event on the bus and waits for the workflow it starts.</summary>
+    public async Task<ExecutionResult> RequestAsync(JsonObject request) =>
+        await Stack.WaitForExecutionAsync(ProvisionMachine, await Stack.PutEventAsync("Peering Requested", request), Timeout);
+
+    /// <summary>Provisions and returns the id of the pair's one active peering.</summary>
+    public async Task<string> ProvisionAsync(JsonObject request, string a, string b)
+    {
+        var execution = await RequestAsync(request);
+        execution.StatesEntered.ShouldContain("Emit Peering Provisioned", execution.ToString());
+        return (await PeeringsBetweenAsync(a, b)).Single(p => p.Status.Code.Value == "active").VpcPeeringConnectionId;
+    }
+
+    /// <summary>Every route and inbound rule of a VPC, as sortable text: to compare EC2 state before and after.</summary>
+    public async Task<IReadOnlyList<string>> NetworkStateAsync(string vpcName)
+    {
+        var ec2 = await Ec2For(vpcName);
+        var vpcFilter = new Filter("vpc-id", [Stack.World.IdOf(vpcName)]);
+        var tables = await ec2.DescribeRouteTablesAsync(new DescribeRouteTablesRequest { Filters = [vpcFilter] });
+        var groups = await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = [vpcFilter] });
+        var routes = tables.RouteTables.SelectMany(t => (t.Routes ?? []).Select(r =>
+            $"route {t.RouteTableId} {r.DestinationCidrBlock ?? r.DestinationIpv6CidrBlock} -> {r.VpcPeeringConnectionId ?? r.GatewayId}"));
+        var rules = groups.SecurityGroups.SelectMany(g => (g.IpPermissions ?? []).SelectMany(p =>
+            (p.Ipv4Ranges ?? []).Select(r => $"rule {g.GroupId} {p.IpProtocol} {p.FromPort}-{p.ToPort} {r.CidrIp} {r.Description}")
+                .Concat((p.Ipv6Ranges ?? []).Select(r => $"rule {g.GroupId} {p.IpProtocol} {p.FromPort}-{p.ToPort} {r.CidrIpv6} {r.Description}"))));
+        return routes.Concat(rules).Order(StringComparer.Ordinal).ToList();
+    }
 
     /// <summary>The EC2 client of the account and region that own the named VPC.</summary>
     public Task<IAmazonEC2> Ec2For(string vpcName)

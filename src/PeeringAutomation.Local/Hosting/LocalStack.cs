@@ -403,6 +403,14 @@ public sealed class LocalStack : IAsyncDisposable
     public async Task<string> FireScheduleAsync(string ruleName, CancellationToken ct = default) =>
         await schedules.FireAsync(ruleName, ct) ?? throw new KeyNotFoundException($"no schedule rule named {ruleName} (have: {string.Join(", ", schedules.Schedules.Select(r => r.Name))})");
 
+    /// <summary>
+    /// Makes the next invocation of a function (logical id or name) through the Invoke API fail
+    /// with <paramref name="errorType"/>, before or after its handler runs: the seam for
+    /// compensation tests.
+    /// </summary>
+    public void InjectFault(string function, Lambda.FaultTiming timing = Lambda.FaultTiming.AfterHandler, string errorType = "InjectedFault") =>
+        functions.Faults.Inject(function, timing, errorType);
+
     /// <summary>Invokes a function synchronously in-process, as the Invoke API would.</summary>
     public Task<InvocationResult> InvokeFunctionAsync(string functionName, JsonNode payload)
     {

@@ -44,6 +44,9 @@ public sealed class FunctionRegistry
 
     public IReadOnlyCollection<LocalFunction> All => byName.Values;
 
+    /// <summary>Failures tests ask for (see <see cref="FaultInjector"/>).</summary>
+    public FaultInjector Faults { get; } = new();
+
     /// <summary>Finds a function by the Invoke API's FunctionName (name, name:qualifier, ARN, ARN:qualifier).</summary>
     public LocalFunction? Find(string functionName)
     {

@@ -42,7 +42,7 @@ public static class LambdaInvokeEndpoint
                 response.StatusCode = StatusCodes.Status204NoContent;
                 return;
         }
-        var result = await FunctionRegistry.InvokeAsync(function, payload);
+        var result = await functions.Faults.InvokeAsync(function, payload);
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         response.Headers["X-Amz-Executed-Version"] = "$LATEST";
