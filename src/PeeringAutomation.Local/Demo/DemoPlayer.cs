@@ -59,11 +59,14 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
 
     private async Task<StepResult> PlayAsync(int index, DemoStep step, CancellationToken ct)
     {
-        var rule = stack.Plan.Rules.FirstOrDefault(r => Routes(r, step.Source, step.DetailType));
+        var rule = step.ScheduleRule is { } scheduled
+            ? stack.Plan.Rules.FirstOrDefault(r => r.Name == scheduled && r.Schedule is not null)
+            : stack.Plan.Rules.FirstOrDefault(r => Routes(r, step.Source, step.DetailType));
         if (rule is null)
         {
             output.StepStarted(index, step, "-");
-            return new StepResult(step, StepStatus.Skipped, $"template.yaml has no rule that routes '{step.DetailType}' to a workflow yet", null, null);
+            var missing = step.ScheduleRule is null ? $"no rule that routes '{step.DetailType}'" : $"no schedule rule '{step.ScheduleRule}'";
+            return new StepResult(step, StepStatus.Skipped, $"template.yaml has {missing} to a workflow yet", null, null);
         }
         var target = rule.Targets.First(t => t.Kind is TargetKind.StateMachine or TargetKind.Function);
         var machine = stack.Plan.StateMachines.FirstOrDefault(m => m.Arn == target.Arn);
@@ -77,7 +80,13 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
         var requestId = detail["requestId"]?.GetValue<string>();
         var fields = step.OutcomeFields.ToDictionary(f => f.Key, f => DemoStories.ResolveText(f.Value, stack.World, peerings));
         var before = new HashSet<JsonObject>(stack.Outcomes, ReferenceEqualityComparer.Instance);
-        var eventId = await stack.PutEventAsync(step.DetailType, detail, step.Source, ct: ct);
+        if (step.WaitSeconds > 0)
+        {
+            await Task.Delay(TimeSpan.FromSeconds(step.WaitSeconds), ct);
+        }
+        var eventId = step.ScheduleRule is { } ruleName
+            ? await stack.FireScheduleAsync(ruleName, ct)
+            : await stack.PutEventAsync(step.DetailType, detail, step.Source, ct: ct);
 
         ExecutionResult? execution = null;
         if (machine is not null)

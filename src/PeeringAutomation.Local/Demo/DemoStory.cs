@@ -6,7 +6,8 @@ namespace PeeringAutomation.Local.Demo;
 /// One step of the demo story: an event put on the real bus and what must come of it. Details are
 /// JSON with placeholders resolved against the world and earlier steps:
 /// <c>{{vpc:NAME}}</c>, <c>{{account:VPC}}</c>, <c>{{region:VPC}}</c>, <c>{{sg:NAME}}</c>,
-/// <c>{{rtb:NAME}}</c>, <c>{{peering:STEP}}</c> (the peering id a previous step produced).
+/// <c>{{rtb:NAME}}</c>, <c>{{peering:STEP}}</c> (the peering id a previous step produced),
+/// <c>{{in-seconds:N}}</c> (a UTC timestamp N seconds from now).
 /// </summary>
 public sealed record DemoStep
 {
@@ -15,12 +16,21 @@ public sealed record DemoStep
 
     public required string Title { get; init; }
 
-    public required string DetailType { get; init; }
+    public string DetailType { get; init; } = "Scheduled Event";
 
     public string Source { get; init; } = "vpc-peering";
 
     /// <summary>The event detail, with placeholders.</summary>
-    public required string Detail { get; init; }
+    public string Detail { get; init; } = "{}";
+
+    /// <summary>
+    /// Instead of putting an event: fire this schedule rule (its tick, as EventBridge would send
+    /// it) after waiting <see cref="WaitSeconds"/>.
+    /// </summary>
+    public string? ScheduleRule { get; init; }
+
+    /// <summary>Seconds to wait before the step (e.g. for an expiry to pass).</summary>
+    public int WaitSeconds { get; init; }
 
     /// <summary>Done before the event: a peering request made outside the automation (for auto-accept).</summary>
     public UnmanagedPeering? Setup { get; init; }
@@ -107,12 +117,47 @@ public static class DemoStories
         },
         new DemoStep
         {
+            Id = "refusal",
+            Title = "An overlapping peering requested outside the automation is refused and left pending (legacy-core → payments-prod)",
+            DetailType = "Peering Acceptance Check Requested",
+            Detail = "{}",
+            Setup = new UnmanagedPeering("legacy-core", "payments-prod"),
+            ExpectedOutcome = "Peering Acceptance Refused",
+            ExpectedReason = "CidrOverlap",
+            Checks = [new PeeringCheck("legacy-core", "payments-prod", "pending-acceptance")],
+        },
+        new DemoStep
+        {
             Id = "teardown",
             Title = "Teardown removes the cross-account peering with its routes and rules",
             DetailType = "Peering Teardown Requested",
             Detail = """{"requestId": "demo-cross-account"}""",
             ExpectedOutcome = "Peering Torn Down",
             Checks = [new PeeringCheck("payments-prod", "analytics-prod", "deleted")],
+        },
+        new DemoStep
+        {
+            Id = "time-boxed",
+            Title = "A time-boxed peering: hub-shared-services ↔ legacy-edge, expiring in 12 seconds",
+            DetailType = "Peering Requested",
+            Detail = """
+                {"requestId": "demo-time-boxed",
+                 "requester": {"accountId": "{{account:hub-shared-services}}", "region": "{{region:hub-shared-services}}", "vpcId": "{{vpc:hub-shared-services}}"},
+                 "accepter": {"accountId": "{{account:legacy-edge}}", "region": "{{region:legacy-edge}}", "vpcId": "{{vpc:legacy-edge}}"},
+                 "expiresAt": "{{in-seconds:12}}", "requestedBy": "oncall@example.com"}
+                """,
+            ExpectedOutcome = "Peering Provisioned",
+            Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "active")],
+        },
+        new DemoStep
+        {
+            Id = "expiry",
+            Title = "Once expired, the expiry sweep tears the time-boxed peering down by itself",
+            ScheduleRule = "TeardownPeeringStateMachineExpirySweep",
+            WaitSeconds = 12,
+            ExpectedOutcome = "Peering Torn Down",
+            OutcomeFields = new Dictionary<string, string> { ["requestId"] = "demo-time-boxed", ["trigger"] = "expired" },
+            Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "deleted")],
         },
         new DemoStep
         {
@@ -131,7 +176,7 @@ public static class DemoStories
 
     /// <summary>Replaces the placeholders of a text.</summary>
     public static string ResolveText(string template, World.BuiltWorld world, IReadOnlyDictionary<string, string> peerings) =>
-        System.Text.RegularExpressions.Regex.Replace(template, @"\{\{(\w+):([\w.-]+)\}\}", m =>
+        System.Text.RegularExpressions.Regex.Replace(template, @"\{\{([\w-]+):([\w.-]+)\}\}", m =>
         {
             var (kind, name) = (m.Groups[1].Value, m.Groups[2].Value);
             return kind switch
@@ -141,6 +186,8 @@ public static class DemoStories
                 "region" => world.Vpc(name).Region,
                 "sg" or "rtb" or "subnet" => world.IdOf(name),
                 "peering" => peerings.TryGetValue(name, out var id) ? id : throw new KeyNotFoundException($"no peering from step '{name}'"),
+                "in-seconds" => DateTimeOffset.UtcNow.AddSeconds(int.Parse(name, System.Globalization.CultureInfo.InvariantCulture))
+                    .ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
                 _ => throw new FormatException($"unknown placeholder {m.Value}"),
             };
         });
