@@ -55,6 +55,20 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
     }
 
     [Fact]
+    public async Task AcceptPeerings_AcceptsInOtherAccountsAndAlertsGivenAnAccountWhoseRoleCannotBeAssumed()
+    {
+        var pcx = await RequestByHandAsync("c5", "b8");
+
+        var execution = await CheckAsync();
+
+        (await DescribeAsync(pcx, "b8")).Status.Code.Value.ShouldBe("active");
+        execution.StatesEntered.ShouldContain("Alert unreachable accounts");
+        var scan = execution.History.First(h => h.StateName == "Scan pending peerings" && h.Type.EndsWith("StateExited", StringComparison.Ordinal));
+        JsonNode.Parse(scan.Details["output"]!.GetValue<string>())!["scanFailures"]!.AsArray()
+            .ShouldAllBe(f => f!["accountId"]!.GetValue<string>() == WorldStack.UnreachableAccount);
+    }
+
+    [Fact]
     public async Task AcceptPeerings_LeavesPendingAndReportsGivenUnlistedAccount()
     {
         var pcx = await RequestByHandAsync("u1", "b8");

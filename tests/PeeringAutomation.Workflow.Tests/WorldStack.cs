@@ -10,10 +10,13 @@ public sealed class WorldStack : IAsyncLifetime
 {
     public LocalStack Stack { get; private set; } = null!;
 
-    /// <summary>444444444444 is allowed but not managed; 555555555555 is neither.</summary>
+    /// <summary>A managed account whose member role cannot be assumed (missing or not trusting the hub).</summary>
+    public const string UnreachableAccount = "666666666666";
+
+    /// <summary>444444444444 is allowed but not managed; 555555555555 is neither; 666666666666 is managed but unreachable.</summary>
     public static readonly IReadOnlyDictionary<string, string> Parameters = new Dictionary<string, string>
     {
-        ["ManagedAccountIds"] = "123456789012,111111111111,222222222222,333333333333",
+        ["ManagedAccountIds"] = "123456789012,111111111111,222222222222,333333333333," + UnreachableAccount,
         ["AllowedPeerAccountIds"] = "123456789012,111111111111,222222222222,333333333333,444444444444",
         ["ManagedRegions"] = "us-east-1,eu-west-1",
     };
@@ -23,6 +26,7 @@ public sealed class WorldStack : IAsyncLifetime
         {
             WorldFile = Path.Combine(AppContext.BaseDirectory, "test-world.yaml"),
             ParameterOverrides = Parameters,
+            UnassumableAccounts = [UnreachableAccount],
         });
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();

@@ -170,6 +170,7 @@ public sealed class LocalStack : IAsyncDisposable
         dispatcher = new TargetDispatcher(Aws, sqs, functions, invoker, Plan, logs.CreateLogger<TargetDispatcher>());
         schedules = new ScheduleRunner(Plan, dispatcher, logs.CreateLogger<ScheduleRunner>());
 
+        MemberRoleDenial.Use(app, options.UnassumableAccounts.ToHashSet());
         LambdaInvokeEndpoint.Map(app, functions, invoker);
         app.MapPost("/local/schedules/{rule}/fire", async (string rule, CancellationToken token) =>
             await schedules.FireAsync(rule, token) is { } id ? Results.Json(new { eventId = id }) : Results.NotFound(new { message = $"no schedule rule named {rule}" }));

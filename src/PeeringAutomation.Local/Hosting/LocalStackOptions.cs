@@ -21,6 +21,9 @@ public sealed record LocalStackOptions
     /// <summary>Template parameters, as <c>sam deploy --parameter-overrides</c> takes them.</summary>
     public IReadOnlyDictionary<string, string> ParameterOverrides { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>Accounts whose member role cannot be assumed (test seam: STS answers AccessDenied).</summary>
+    public IReadOnlyCollection<string> UnassumableAccounts { get; init; } = [];
+
     /// <summary>Fire schedule rules on their own (off for tests: fire them with <see cref="LocalStack.FireScheduleAsync"/>).</summary>
     public bool RunSchedules { get; init; }
 
