@@ -79,8 +79,12 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
         var request = Build.Request("wf-xacct",
             Build.Side("a5", Build.Tcp("a5-app", 8443)),
             Build.Side("b4", Build.Tcp("b4-db", 5432), Build.Rule("b4-db", "icmp", 8, -1)));
+        request["allowDnsResolution"] = true;
 
         var peering = await ProvisionedAsync(request, "a5", "b4");
+
+        peering.RequesterVpcInfo.PeeringOptions?.AllowDnsResolutionFromRemoteVpc.ShouldBe(true);
+        peering.AccepterVpcInfo.PeeringOptions?.AllowDnsResolutionFromRemoteVpc.ShouldBe(true);
 
         (await world.RoutesToAsync("a5", peering.VpcPeeringConnectionId)).ShouldHaveSingleItem().DestinationCidrBlock.ShouldBe("10.14.0.0/16");
         (await world.RoutesToAsync("b4", peering.VpcPeeringConnectionId)).ShouldHaveSingleItem().DestinationCidrBlock.ShouldBe("10.6.0.0/16");
@@ -309,6 +313,37 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
 
         await RejectedAsync(Build.Request("wf-route-quota", "c4", "b7"), "RouteQuotaExceeded");
         await ShouldHaveNoPeeringAsync("c4", "b7");
+    }
+
+    [Fact]
+    public async Task ProvisionPeering_RejectsGivenVpcAtItsPeeringQuota()
+    {
+        // 50 pending requests from a8 (moto lets them repeat a pair; they only need to count).
+        var a8 = Stack.World.Vpc("a8");
+        var b6 = Stack.World.Vpc("b6");
+        var ec2 = await world.Ec2For("a8");
+        var filler = new List<string>();
+        for (var i = 0; i < 50; i++)
+        {
+            filler.Add((await ec2.CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
+            {
+                VpcId = a8.VpcId, PeerVpcId = b6.VpcId, PeerOwnerId = b6.AccountId, PeerRegion = b6.Region,
+            })).VpcPeeringConnection.VpcPeeringConnectionId);
+        }
+        try
+        {
+            var rejected = await RejectedAsync(Build.Request("wf-peering-quota", "a8", "c5"), "PeeringQuotaExceeded");
+
+            rejected["detail"]!["reasons"]![0]!["message"]!.GetValue<string>().ShouldContain("quota is 50");
+            await ShouldHaveNoPeeringAsync("a8", "c5");
+        }
+        finally
+        {
+            foreach (var id in filler)
+            {
+                await ec2.DeleteVpcPeeringConnectionAsync(new DeleteVpcPeeringConnectionRequest { VpcPeeringConnectionId = id });
+            }
+        }
     }
 
     [Fact]
