@@ -99,6 +99,20 @@ public sealed class TeardownTests
     }
 
     [Fact]
+    public async Task ResolveTeardownFunctionHandle_FindsThePeeringAndReportsTheRestGivenAnUnreachableAccount()
+    {
+        await world.ProvisionAsync(world.Event());
+        world.Ec2.UnreachableAccounts.Add(ProvisioningWorld.Accepter.Account);
+
+        var resolved = await ProvisioningWorld.InvokeAsync(new ResolveTeardownFunction(world.Services).Handle,
+            TeardownEvent(new JsonObject { ["requestId"] = "chg-42" }));
+
+        resolved["targets"]!.AsArray().ShouldHaveSingleItem();
+        resolved["unreachable"]!.AsArray().Select(u => u!.GetValue<string>())
+            .ShouldAllBe(u => u.StartsWith(ProvisioningWorld.Accepter.Account.Value));
+    }
+
+    [Fact]
     public async Task ResolveTeardownFunctionHandle_RefusesGivenUnknownRequestId()
     {
         var resolved = await TearDownAsync(TeardownEvent(new JsonObject { ["requestId"] = "never-made" }));

@@ -28,6 +28,9 @@ public sealed record TeardownResolution
     public IReadOnlyList<TeardownTarget> Targets { get; init; } = [];
 
     public IReadOnlyList<Reason> Reasons { get; init; } = [];
+
+    /// <summary>Account-regions that could not be searched (their member role could not be assumed).</summary>
+    public IReadOnlyList<string> Unreachable { get; init; } = [];
 }
 
 /// <summary>
@@ -45,14 +48,16 @@ public sealed class TeardownResolver(IEc2GatewayFactory gateways, PeeringPolicy 
     {
         if (request.RequestId is { } requestId)
         {
-            var found = (await AllManagedPeeringsAsync(ct))
+            var (all, unreachable) = await AllManagedPeeringsAsync(ct);
+            var found = all
                 .Where(p => ManagedMarkers.RequestIdOf(p) == requestId)
                 .OrderBy(p => PeeringStatus.IsLive(p.Status) ? 0 : 1)
                 .ToList();
+            var notSearched = unreachable.Count == 0 ? "" : $" (not searched, member role unavailable: {string.Join(", ", unreachable)})";
             return found.Count == 0
                 ? Refused(ReasonCodes.PeeringNotFound,
-                    $"requestId: no peering created by request {requestId} exists in the managed accounts and regions")
-                : new TeardownResolution { Targets = [Target(found[0], Requested)] };
+                    $"requestId: no peering created by request {requestId} exists in the managed accounts and regions{notSearched}") with { Unreachable = unreachable }
+                : new TeardownResolution { Targets = [Target(found[0], Requested)], Unreachable = unreachable };
         }
 
         var account = request.AccountId!.Value;
@@ -90,11 +95,12 @@ public sealed class TeardownResolver(IEc2GatewayFactory gateways, PeeringPolicy 
     public async Task<TeardownResolution> ExpiredAsync(CancellationToken ct = default)
     {
         var now = clock.GetUtcNow();
-        var expired = (await AllManagedPeeringsAsync(ct))
+        var (all, unreachable) = await AllManagedPeeringsAsync(ct);
+        var expired = all
             .Where(p => PeeringStatus.IsLive(p.Status) && ExpiresAt(p) is { } at && at <= now)
             .Select(p => Target(p, Expired))
             .ToList();
-        return new TeardownResolution { Targets = expired };
+        return new TeardownResolution { Targets = expired, Unreachable = unreachable };
     }
 
     public static DateTimeOffset? ExpiresAt(PeeringConnection peering) =>
@@ -104,19 +110,31 @@ public sealed class TeardownResolver(IEc2GatewayFactory gateways, PeeringPolicy 
             ? at
             : null;
 
-    private async Task<IReadOnlyList<PeeringConnection>> AllManagedPeeringsAsync(CancellationToken ct)
+    /// <summary>Managed peerings of every reachable account-region; one unreachable account does not stop the search.</summary>
+    private async Task<(IReadOnlyList<PeeringConnection> Peerings, IReadOnlyList<string> Unreachable)> AllManagedPeeringsAsync(CancellationToken ct)
     {
         var scans = policy.ManagedAccounts
             .SelectMany(account => policy.ManagedRegions.Select(region => new AccountRegion(account, region)))
             .Select(async scope =>
             {
-                var gateway = await gateways.ForAsync(scope, ct);
-                // Read on the requester's side only: that is where the automation's tags are
-                // authoritative, and it lists each peering once.
-                return (await gateway.DescribePeeringConnectionsAsync(ct))
-                    .Where(p => p.Requester.Account == scope.Account && p.Requester.Region == scope.Region && ManagedMarkers.IsManaged(p));
+                try
+                {
+                    var gateway = await gateways.ForAsync(scope, ct);
+                    // Read on the requester's side only: that is where the automation's tags are
+                    // authoritative, and it lists each peering once.
+                    var peerings = (await gateway.DescribePeeringConnectionsAsync(ct))
+                        .Where(p => p.Requester.Account == scope.Account && p.Requester.Region == scope.Region && ManagedMarkers.IsManaged(p))
+                        .ToList();
+                    return (Peerings: peerings, Unreachable: (string?)null);
+                }
+                catch (PeeringAutomationError error) when (error is MemberRoleUnavailable or AwsAccessDenied)
+                {
+                    return (Peerings: new List<PeeringConnection>(), Unreachable: scope.ToString());
+                }
             });
-        return (await Task.WhenAll(scans)).SelectMany(p => p).DistinctBy(p => p.Id).ToList();
+        var results = await Task.WhenAll(scans);
+        return (results.SelectMany(r => r.Peerings).DistinctBy(p => p.Id).ToList(),
+                results.Select(r => r.Unreachable).OfType<string>().ToList());
     }
 
     private static TeardownTarget Target(PeeringConnection peering, string trigger) => new()

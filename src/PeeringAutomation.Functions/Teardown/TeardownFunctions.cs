@@ -17,6 +17,9 @@ public sealed record TeardownResolutionResult
 
     /// <summary>The detail of <c>Peering Teardown Rejected</c> when refused.</summary>
     public TeardownRejectedEvent? Outcome { get; init; }
+
+    /// <summary>Account-regions that could not be searched; the state machine alerts on them.</summary>
+    public IReadOnlyList<string> Unreachable { get; init; } = [];
 }
 
 /// <summary>Detail of <c>Peering Teardown Rejected</c>.</summary>
@@ -81,7 +84,7 @@ public sealed class ResolveTeardownFunction(Services? services)
         if (IsScheduledEvent(envelope))
         {
             var expired = await Services.Teardowns.ExpiredAsync(ct);
-            return new TeardownResolutionResult { Accepted = true, Targets = expired.Targets };
+            return new TeardownResolutionResult { Accepted = true, Targets = expired.Targets, Unreachable = expired.Unreachable };
         }
         var parsed = Services.Parser.ParseTeardownRequested(envelope);
         var resolution = parsed.IsValid
@@ -89,12 +92,13 @@ public sealed class ResolveTeardownFunction(Services? services)
             : new TeardownResolution { Reasons = parsed.Reasons };
         if (resolution.Reasons.Count == 0)
         {
-            return new TeardownResolutionResult { Accepted = true, Targets = resolution.Targets };
+            return new TeardownResolutionResult { Accepted = true, Targets = resolution.Targets, Unreachable = resolution.Unreachable };
         }
         return new TeardownResolutionResult
         {
             Accepted = false,
             Targets = [],
+            Unreachable = resolution.Unreachable,
             Outcome = new TeardownRejectedEvent
             {
                 RequestId = parsed.Value?.RequestId?.Value,
