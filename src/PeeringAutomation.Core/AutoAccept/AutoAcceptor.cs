@@ -55,9 +55,7 @@ public sealed class AutoAcceptor(IEc2GatewayFactory gateways, PeeringPolicy poli
 
     public async Task<AcceptanceScan> ScanAsync(CancellationToken ct = default)
     {
-        var scopes = policy.ManagedAccounts
-            .SelectMany(account => policy.ManagedRegions.Select(region => new AccountRegion(account, region)))
-            .ToList();
+        var scopes = policy.ManagedScopes.ToList();
         var decisions = new List<AcceptanceDecision>();
         var failures = new List<ScanFailure>();
         foreach (var scope in scopes)

@@ -28,6 +28,10 @@ public sealed record PeeringPolicy
     /// <summary>Inbound rules per security group (AWS default 60).</summary>
     public int MaxInboundRulesPerGroup { get; init; } = 60;
 
+    /// <summary>Every managed account × managed region: what scans and sweeps cover.</summary>
+    public IEnumerable<AccountRegion> ManagedScopes =>
+        ManagedAccounts.SelectMany(account => ManagedRegions.Select(region => new AccountRegion(account, region)));
+
     public bool IsAllowedRequester(AccountId account) =>
         AllowedPeerAccounts.Count == 0 ? ManagedAccounts.Contains(account) : AllowedPeerAccounts.Contains(account);
 }

@@ -113,9 +113,7 @@ public sealed class TeardownResolver(IEc2GatewayFactory gateways, PeeringPolicy 
     /// <summary>Managed peerings of every reachable account-region; one unreachable account does not stop the search.</summary>
     private async Task<(IReadOnlyList<PeeringConnection> Peerings, IReadOnlyList<string> Unreachable)> AllManagedPeeringsAsync(CancellationToken ct)
     {
-        var scans = policy.ManagedAccounts
-            .SelectMany(account => policy.ManagedRegions.Select(region => new AccountRegion(account, region)))
-            .Select(async scope =>
+        var scans = policy.ManagedScopes.Select(async scope =>
             {
                 try
                 {
