@@ -69,6 +69,8 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
         var alert = await Stack.WaitForOutcomeAsync("Peering Compliance Finding",
             e => e["detail"]?["findingId"]?.GetValue<string>() == finding["findingId"]!.GetValue<string>(), Timeout);
         alert["detail"]!["message"]!.GetValue<string>().ShouldContain(b3.VpcId);
+        (await world.WaitForAlertAsync(a => a["Message"]?.GetValue<string>().Contains(finding["findingId"]!.GetValue<string>()) == true))
+            ["Subject"]!.GetValue<string>().ShouldStartWith("VPC peering compliance");
 
         var ec2 = await Stack.Ec2Async(b3.AccountId, b3.Region);
         await ec2.CreateFlowLogsAsync(new CreateFlowLogsRequest

@@ -187,6 +187,8 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
         var failed = await Stack.WaitForOutcomeAsync("Peering Provisioning Failed",
             e => e["detail"]?["requestId"]?.GetValue<string>() == $"wf-fault-{function}", Timeout);
         failed["detail"]!["error"]!.GetValue<string>().ShouldBe("InjectedFault");
+        (await world.WaitForAlertAsync(a => a["Message"]?.GetValue<string>().Contains($"wf-fault-{function}") == true))
+            ["Subject"]!.GetValue<string>().ShouldBe("VPC peering provisioning failed");
         var rolledBack = failed["detail"]!["rolledBack"]!;
         rolledBack["peeringDeleted"]!.GetValue<bool>().ShouldBeTrue();
         var removedRoutes = rolledBack["sides"]!.AsArray().Sum(side => side!["routesRemoved"]!.AsArray().Count);
@@ -235,6 +237,9 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
         message.ShouldContain("10.1.0.0/16");
         message.ShouldContain("10.1.128.0/17");
         await ShouldHaveNoPeeringAsync("a1", "c1-overlaps-a1");
+        var alert = await world.WaitForAlertAsync(a => a["Message"]?.GetValue<string>().Contains("wf-overlap") == true);
+        alert["Subject"]!.GetValue<string>().ShouldBe("VPC peering request rejected");
+        alert["Message"]!.GetValue<string>().ShouldContain("CidrOverlap");
     }
 
     [Fact]

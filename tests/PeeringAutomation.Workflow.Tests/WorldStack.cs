@@ -21,13 +21,53 @@ public sealed class WorldStack : IAsyncLifetime
         ["ManagedRegions"] = "us-east-1,eu-west-1",
     };
 
-    public async Task InitializeAsync() =>
+    private readonly List<JsonObject> alerts = [];
+    private string alertQueueUrl = "";
+
+    public async Task InitializeAsync()
+    {
         Stack = await LocalStack.StartAsync(new LocalStackOptions
         {
             WorldFile = Path.Combine(AppContext.BaseDirectory, "test-world.yaml"),
             ParameterOverrides = Parameters,
             UnassumableAccounts = [UnreachableAccount],
         });
+        // A queue subscribed to the alert topic, as an operator's tooling would subscribe.
+        var sqs = Stack.Clients.HubSqs();
+        alertQueueUrl = (await sqs.CreateQueueAsync("workflow-tests-alerts")).QueueUrl;
+        var queueArn = $"arn:aws:sqs:{Stack.Region}:{Stack.AccountId}:workflow-tests-alerts";
+        await Stack.Aws.SnsAsync("Subscribe",
+        [
+            new("TopicArn", $"arn:aws:sns:{Stack.Region}:{Stack.AccountId}:{Stack.EventBusName}-alerts"),
+            new("Protocol", "sqs"),
+            new("Endpoint", queueArn),
+        ]);
+    }
+
+    /// <summary>Waits for an alert on the SNS topic (its SQS envelope: Subject, Message) that matches.</summary>
+    public async Task<JsonObject> WaitForAlertAsync(Func<JsonObject, bool> match)
+    {
+        var sqs = Stack.Clients.HubSqs();
+        var deadline = DateTime.UtcNow + Timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var found = alerts.FirstOrDefault(match);
+            if (found is not null)
+            {
+                return found;
+            }
+            var received = await sqs.ReceiveMessageAsync(new Amazon.SQS.Model.ReceiveMessageRequest
+            {
+                QueueUrl = alertQueueUrl, MaxNumberOfMessages = 10, WaitTimeSeconds = 1,
+            });
+            foreach (var message in received.Messages ?? [])
+            {
+                alerts.Add((JsonObject)JsonNode.Parse(message.Body)!);
+                await sqs.DeleteMessageAsync(alertQueueUrl, message.ReceiptHandle);
+            }
+        }
+        throw new TimeoutException("no matching alert on the topic");
+    }
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();
 
