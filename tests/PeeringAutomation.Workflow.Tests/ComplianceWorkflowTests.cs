@@ -135,9 +135,14 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
     public async Task CheckCompliance_FindsExpiredPeeringGivenExpiryPassedBeforeTheSweep()
     {
         var request = Build.Request("cc-expired", "a6", "b4");
-        request["expiresAt"] = DateTimeOffset.UtcNow.AddSeconds(6).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        // Far enough ahead to pass validation on a slow machine; then wait only what is left.
+        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(15);
+        request["expiresAt"] = expiresAt.ToString("yyyy-MM-ddTHH:mm:ssZ");
         var pcx = await world.ProvisionAsync(request, "a6", "b4");
-        await Task.Delay(TimeSpan.FromSeconds(7));
+        if (expiresAt - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1) is { Ticks: > 0 } left)
+        {
+            await Task.Delay(left);
+        }
 
         var findings = await SweepAsync();
 

@@ -112,9 +112,14 @@ public sealed class TeardownWorkflowTests(WorldStack world)
     public async Task TeardownPeering_TearsDownByItselfGivenExpiresAtPassed()
     {
         var request = Build.Request("td-expiry", "a4", "b7");
-        request["expiresAt"] = DateTimeOffset.UtcNow.AddSeconds(8).ToString("yyyy-MM-ddTHH:mm:ssZ");
+        // Far enough ahead to pass validation on a slow machine; then wait only what is left.
+        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(15);
+        request["expiresAt"] = expiresAt.ToString("yyyy-MM-ddTHH:mm:ssZ");
         var pcx = await world.ProvisionAsync(request, "a4", "b7");
-        await Task.Delay(TimeSpan.FromSeconds(9));
+        if (expiresAt - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1) is { Ticks: > 0 } left)
+        {
+            await Task.Delay(left);
+        }
 
         // The expiry sweep is a schedule; fire its tick now instead of waiting for the rate.
         var eventId = await Stack.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep");

@@ -138,13 +138,13 @@ public static class DemoStories
         new DemoStep
         {
             Id = "time-boxed",
-            Title = "A time-boxed peering: hub-shared-services ↔ legacy-edge, expiring in 12 seconds",
+            Title = "A time-boxed peering: hub-shared-services ↔ legacy-edge, expiring in 15 seconds",
             DetailType = "Peering Requested",
             Detail = """
                 {"requestId": "demo-time-boxed",
                  "requester": {"accountId": "{{account:hub-shared-services}}", "region": "{{region:hub-shared-services}}", "vpcId": "{{vpc:hub-shared-services}}"},
                  "accepter": {"accountId": "{{account:legacy-edge}}", "region": "{{region:legacy-edge}}", "vpcId": "{{vpc:legacy-edge}}"},
-                 "expiresAt": "{{in-seconds:12}}", "requestedBy": "oncall@example.com"}
+                 "expiresAt": "{{in-seconds:15}}", "requestedBy": "oncall@example.com"}
                 """,
             ExpectedOutcome = "Peering Provisioned",
             Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "active")],
@@ -154,7 +154,7 @@ public static class DemoStories
             Id = "expiry",
             Title = "Once expired, the expiry sweep tears the time-boxed peering down by itself",
             ScheduleRule = "TeardownPeeringStateMachineExpirySweep",
-            WaitSeconds = 12,
+            WaitSeconds = 15,
             ExpectedOutcome = "Peering Torn Down",
             OutcomeFields = new Dictionary<string, string> { ["requestId"] = "demo-time-boxed", ["trigger"] = "expired" },
             Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "deleted")],
