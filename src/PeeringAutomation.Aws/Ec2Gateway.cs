@@ -226,6 +226,19 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
             .ToList();
     }
 
+    public async Task<IReadOnlyList<DomainSecurityGroup>> DescribeSecurityGroupsOfVpcAsync(VpcId vpc, CancellationToken ct = default)
+    {
+        var groups = await DescribeByFilterAsync(
+            "DescribeSecurityGroups", "vpc-id", [vpc.Value],
+            (filters, token, c) => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = filters, NextToken = token, MaxResults = 1000 }, c),
+            r => r.SecurityGroups, r => r.NextToken, ct);
+        return groups
+            .Where(g => g.VpcId == vpc.Value)
+            .DistinctBy(g => g.GroupId)
+            .Select(Ec2Mapper.ToSecurityGroup)
+            .ToList();
+    }
+
     public async Task AuthorizeIngressAsync(SecurityGroupId group, IReadOnlyList<IngressPermission> permissions, CancellationToken ct = default)
     {
         if (permissions.Count == 0)

@@ -172,6 +172,12 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
             return Result(ids.Count == 0 ? here : here.Where(g => ids.Contains(g.Id)).ToList());
         }
 
+        public Task<IReadOnlyList<SecurityGroup>> DescribeSecurityGroupsOfVpcAsync(VpcId vpc, CancellationToken ct = default)
+        {
+            Record("DescribeSecurityGroups");
+            return Result(world.Groups.Where(g => g.Scope == scope && g.Group.VpcId == vpc).Select(g => g.Group).ToList());
+        }
+
         public Task AuthorizeIngressAsync(SecurityGroupId group, IReadOnlyList<IngressPermission> permissions, CancellationToken ct = default)
         {
             Record("AuthorizeSecurityGroupIngress");

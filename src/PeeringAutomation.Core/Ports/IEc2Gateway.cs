@@ -47,6 +47,9 @@ public interface IEc2Gateway
     /// <summary>The security groups with these ids; every group of the region when empty.</summary>
     Task<IReadOnlyList<SecurityGroup>> DescribeSecurityGroupsAsync(IReadOnlyCollection<SecurityGroupId> ids, CancellationToken ct = default);
 
+    /// <summary>Every security group of one VPC (the <c>vpc-id</c> filter, re-checked in code).</summary>
+    Task<IReadOnlyList<SecurityGroup>> DescribeSecurityGroupsOfVpcAsync(VpcId vpc, CancellationToken ct = default);
+
     /// <summary>Adds the permissions in one call; every permission carries its own description.</summary>
     Task AuthorizeIngressAsync(SecurityGroupId group, IReadOnlyList<IngressPermission> permissions, CancellationToken ct = default);
 

@@ -81,7 +81,7 @@ public sealed class PeeringRemover(IEc2GatewayFactory gateways)
         IEc2Gateway gateway, VpcId vpc, string description, CancellationToken ct)
     {
         var removed = new List<string>();
-        foreach (var group in (await gateway.DescribeSecurityGroupsAsync([], ct)).Where(g => g.VpcId == vpc))
+        foreach (var group in await gateway.DescribeSecurityGroupsOfVpcAsync(vpc, ct))
         {
             var ours = group.Ingress.Where(p => p.Description == description).ToList();
             if (ours.Count == 0)

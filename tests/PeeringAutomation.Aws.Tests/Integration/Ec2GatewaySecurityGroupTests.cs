@@ -55,6 +55,19 @@ public sealed class Ec2GatewaySecurityGroupTests(MotoFixture moto) : MotoTest(mo
     }
 
     [Fact]
+    public async Task Ec2GatewayDescribeSecurityGroupsOfVpc_ReturnsOnlyThatVpcsGroups()
+    {
+        var other = await CreateVpcAsync(raw, "10.9.0.0/16");
+        var elsewhere = await CreateSecurityGroupAsync(raw, other, "elsewhere");
+
+        var groups = await gateway.DescribeSecurityGroupsOfVpcAsync(vpc);
+
+        groups.ShouldContain(g => g.Id == group);
+        groups.ShouldAllBe(g => g.VpcId == vpc);
+        groups.ShouldNotContain(g => g.Id == elsewhere);
+    }
+
+    [Fact]
     public async Task Ec2GatewayAuthorizeIngress_ThrowsConflictCarryingDuplicateCodeGivenExistingRule()
     {
         await gateway.AuthorizeIngressAsync(group, Wanted.Take(1).ToList());
