@@ -1,4 +1,3 @@
-using System.Text.Json;
 using System.Text.Json.Serialization;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Provisioning;
@@ -25,10 +24,6 @@ public sealed record ProvisioningState
 
     /// <summary>The error a Catch recorded (<c>{"Error", "Cause"}</c>, as Step Functions spells them).</summary>
     public StepError? Error { get; init; }
-
-    /// <summary>The original EventBridge event, when validation never produced a request.</summary>
-    [JsonPropertyName("detail")]
-    public JsonElement? RawDetail { get; init; }
 }
 
 /// <summary>Output of Validate: the parsed request, the plan, and the rejection event detail when refused.</summary>
