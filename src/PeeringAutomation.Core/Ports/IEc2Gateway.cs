@@ -13,7 +13,7 @@ public interface IEc2Gateway
     /// <summary>The account and region this gateway acts in.</summary>
     AccountRegion Scope { get; }
 
-    /// <summary>The VPCs with these ids that exist here; every VPC of the region when empty.</summary>
+    /// <summary>The VPCs with these ids that exist here (unknown ids are absent, not an error); every VPC of the region when empty.</summary>
     Task<IReadOnlyList<Vpc>> DescribeVpcsAsync(IReadOnlyCollection<VpcId> ids, CancellationToken ct = default);
 
     /// <summary>Every peering connection visible here (both as requester and as accepter), in any state.</summary>
@@ -44,7 +44,7 @@ public interface IEc2Gateway
 
     Task DeleteRouteAsync(RouteTableId table, Cidr destination, CancellationToken ct = default);
 
-    /// <summary>The security groups with these ids; every group of the region when empty.</summary>
+    /// <summary>The security groups with these ids (unknown ids are absent, not an error); every group of the region when empty.</summary>
     Task<IReadOnlyList<SecurityGroup>> DescribeSecurityGroupsAsync(IReadOnlyCollection<SecurityGroupId> ids, CancellationToken ct = default);
 
     /// <summary>Every security group of one VPC (the <c>vpc-id</c> filter, re-checked in code).</summary>
