@@ -72,12 +72,12 @@ public sealed class AutoAcceptPeeringsFunction(Services? services)
             AutoAccepted = scan.Decisions.Where(d => d.Action == AutoAcceptor.Accepted)
                 .Select(d => new AutoAcceptedEvent
                 {
-                    VpcPeeringConnectionId = d.PeeringId.Value, Requester = Ref(d.Requester), Accepter = Ref(d.Accepter),
+                    VpcPeeringConnectionId = d.PeeringId.Value, Requester = SideRef.From(d.Requester), Accepter = SideRef.From(d.Accepter),
                 }).ToList(),
             Refused = scan.Decisions.Where(d => d.Action is AutoAcceptor.Refused or AutoAcceptor.Rejected)
                 .Select(d => new AcceptanceRefusedEvent
                 {
-                    VpcPeeringConnectionId = d.PeeringId.Value, Requester = Ref(d.Requester), Accepter = Ref(d.Accepter),
+                    VpcPeeringConnectionId = d.PeeringId.Value, Requester = SideRef.From(d.Requester), Accepter = SideRef.From(d.Accepter),
                     Action = d.Action == AutoAcceptor.Rejected ? "rejected" : "left-pending", Reasons = d.Reasons,
                 }).ToList(),
             ScanFailures = scan.Failures,
@@ -89,6 +89,4 @@ public sealed class AutoAcceptPeeringsFunction(Services? services)
         log.Count("AcceptancesRefused", result.Refused.Count);
         return await FunctionJson.SerializeAsync(result, PeeringJsonContext.Default.AcceptanceScanResult);
     }
-
-    private static SideRef Ref(Core.Model.PeeringSideInfo side) => new(side.Account.Value, side.Region.Value, side.VpcId.Value);
 }

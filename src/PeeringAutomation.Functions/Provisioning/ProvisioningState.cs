@@ -53,6 +53,8 @@ public sealed record StepError([property: JsonPropertyName("Error")] string? Err
 public sealed record SideRef(string? AccountId, string? Region, string? VpcId)
 {
     public static SideRef From(PeeringSideRequest side) => new(side.AccountId.Value, side.Region.Value, side.VpcId.Value);
+
+    public static SideRef From(PeeringSideInfo side) => new(side.Account.Value, side.Region.Value, side.VpcId.Value);
 }
 
 /// <summary>Detail of <c>Peering Request Rejected</c>.</summary>

@@ -193,7 +193,7 @@ public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStep
             DnsResolution = request.AllowDnsResolution,
             CrossRegion = request.IsCrossRegion,
             DataTransferNote = request.IsCrossRegion ? InterRegionNote : null,
-            VpcsWithoutFlowLogs = unmonitored.Select(s => new SideRef(s.Account.Value, s.Region.Value, s.VpcId.Value)).ToList(),
+            VpcsWithoutFlowLogs = unmonitored.Select(SideRef.From).ToList(),
             ExpiresAt = request.ExpiresAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
             RequestedBy = request.RequestedBy,
         }, check);

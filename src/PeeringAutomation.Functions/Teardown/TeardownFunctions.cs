@@ -139,8 +139,8 @@ public sealed class TeardownPeeringFunction(Services? services)
         {
             RequestId = target.RequestId.Value,
             VpcPeeringConnectionId = target.PeeringId.Value,
-            Requester = new SideRef(target.Requester.Account.Value, target.Requester.Region.Value, target.Requester.VpcId.Value),
-            Accepter = new SideRef(target.Accepter.Account.Value, target.Accepter.Region.Value, target.Accepter.VpcId.Value),
+            Requester = SideRef.From(target.Requester),
+            Accepter = SideRef.From(target.Accepter),
             Trigger = target.Trigger,
             ExpiresAt = target.ExpiresAt,
             Removed = report,
