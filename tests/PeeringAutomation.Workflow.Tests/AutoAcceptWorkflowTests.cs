@@ -12,19 +12,6 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
 
     private LocalStack Stack => world.Stack;
 
-    /// <summary>A peering requested with the requester's own tools (no automation involved).</summary>
-    private async Task<string> RequestByHandAsync(string requester, string accepter)
-    {
-        var from = Stack.World.Vpc(requester);
-        var to = Stack.World.Vpc(accepter);
-        var ec2 = await Stack.Ec2Async(from.AccountId, from.Region);
-        var response = await ec2.CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
-        {
-            VpcId = from.VpcId, PeerVpcId = to.VpcId, PeerOwnerId = to.AccountId, PeerRegion = to.Region,
-        });
-        return response.VpcPeeringConnection.VpcPeeringConnectionId;
-    }
-
     private async Task<VpcPeeringConnection> DescribeAsync(string pcx, string accepter)
     {
         var ec2 = await world.Ec2For(accepter);
@@ -43,7 +30,7 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
     [Fact]
     public async Task AcceptPeerings_AcceptsAllowedPartnerAndReportsItGivenCheckRequested()
     {
-        var pcx = await RequestByHandAsync("p1", "b6");
+        var pcx = await world.RequestPeeringByHandAsync("p1", "b6");
 
         await CheckAsync();
 
@@ -57,7 +44,7 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
     [Fact]
     public async Task AcceptPeerings_AcceptsInOtherAccountsAndAlertsGivenAnAccountWhoseRoleCannotBeAssumed()
     {
-        var pcx = await RequestByHandAsync("c5", "b8");
+        var pcx = await world.RequestPeeringByHandAsync("c5", "b8");
 
         var execution = await CheckAsync();
 
@@ -71,7 +58,7 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
     [Fact]
     public async Task AcceptPeerings_LeavesPendingAndReportsGivenUnlistedAccount()
     {
-        var pcx = await RequestByHandAsync("u1", "b8");
+        var pcx = await world.RequestPeeringByHandAsync("u1", "b8");
 
         await CheckAsync();
 
@@ -85,7 +72,7 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
     [Fact]
     public async Task AcceptPeerings_RefusesWithCidrOverlapGivenAllowedPartnerOverlapping()
     {
-        var pcx = await RequestByHandAsync("p2-overlaps-b8", "b8");
+        var pcx = await world.RequestPeeringByHandAsync("p2-overlaps-b8", "b8");
 
         var execution = await CheckAsync();
 

@@ -39,13 +39,8 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
 
     private async Task<string> ActivePeeringByHandAsync(string requester, string accepter)
     {
-        var from = Stack.World.Vpc(requester);
-        var to = Stack.World.Vpc(accepter);
-        var pcx = (await (await Stack.Ec2Async(from.AccountId, from.Region)).CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
-        {
-            VpcId = from.VpcId, PeerVpcId = to.VpcId, PeerOwnerId = to.AccountId, PeerRegion = to.Region,
-        })).VpcPeeringConnection.VpcPeeringConnectionId;
-        await (await Stack.Ec2Async(to.AccountId, to.Region)).AcceptVpcPeeringConnectionAsync(
+        var pcx = await world.RequestPeeringByHandAsync(requester, accepter);
+        await (await world.Ec2For(accepter)).AcceptVpcPeeringConnectionAsync(
             new AcceptVpcPeeringConnectionRequest { VpcPeeringConnectionId = pcx });
         return pcx;
     }

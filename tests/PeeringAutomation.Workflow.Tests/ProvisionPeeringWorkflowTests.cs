@@ -287,10 +287,7 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
     public async Task ProvisionPeering_RejectsNamingTheRouteGivenDestinationRoutedElsewhere()
     {
         var ec2 = await world.Ec2For("a1");
-        var igw = (await ec2.DescribeInternetGatewaysAsync(new DescribeInternetGatewaysRequest
-        {
-            Filters = [new Filter("attachment.vpc-id", [Stack.World.IdOf("a1")])],
-        })).InternetGateways.Single().InternetGatewayId;
+        var igw = await world.InternetGatewayOfAsync("a1");
         await ec2.CreateRouteAsync(new CreateRouteRequest
         {
             RouteTableId = Stack.World.IdOf("a1-private-rt"), DestinationCidrBlock = "10.9.0.0/16", GatewayId = igw,
@@ -306,10 +303,7 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
     public async Task ProvisionPeering_RejectsGivenRouteTableAtQuota()
     {
         var ec2 = await world.Ec2For("c4");
-        var igw = (await ec2.DescribeInternetGatewaysAsync(new DescribeInternetGatewaysRequest
-        {
-            Filters = [new Filter("attachment.vpc-id", [Stack.World.IdOf("c4")])],
-        })).InternetGateways.Single().InternetGatewayId;
+        var igw = await world.InternetGatewayOfAsync("c4");
         var main = Stack.World.Vpc("c4").MainRouteTableId;
         for (var i = 0; i < 50; i++)
         {
@@ -324,16 +318,11 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
     public async Task ProvisionPeering_RejectsGivenVpcAtItsPeeringQuota()
     {
         // 50 pending requests from a8 (moto lets them repeat a pair; they only need to count).
-        var a8 = Stack.World.Vpc("a8");
-        var b6 = Stack.World.Vpc("b6");
         var ec2 = await world.Ec2For("a8");
         var filler = new List<string>();
         for (var i = 0; i < 50; i++)
         {
-            filler.Add((await ec2.CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
-            {
-                VpcId = a8.VpcId, PeerVpcId = b6.VpcId, PeerOwnerId = b6.AccountId, PeerRegion = b6.Region,
-            })).VpcPeeringConnection.VpcPeeringConnectionId);
+            filler.Add(await world.RequestPeeringByHandAsync("a8", "b6"));
         }
         try
         {

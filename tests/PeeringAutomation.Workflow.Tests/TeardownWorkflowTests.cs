@@ -92,12 +92,7 @@ public sealed class TeardownWorkflowTests(WorldStack world)
     public async Task TeardownPeering_RefusesAndChangesNothingGivenHandMadePeering()
     {
         var c5 = Stack.World.Vpc("c5");
-        var b6 = Stack.World.Vpc("b6");
-        var ec2 = await world.Ec2For("c5");
-        var handMade = (await ec2.CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
-        {
-            VpcId = c5.VpcId, PeerVpcId = b6.VpcId, PeerOwnerId = b6.AccountId, PeerRegion = b6.Region,
-        })).VpcPeeringConnection.VpcPeeringConnectionId;
+        var handMade = await world.RequestPeeringByHandAsync("c5", "b6");
 
         var execution = await TearDownAsync(new JsonObject { ["vpcPeeringConnectionId"] = handMade, ["accountId"] = c5.AccountId, ["region"] = c5.Region });
 

@@ -101,6 +101,27 @@ public sealed class WorldStack : IAsyncLifetime
         return routes.Concat(rules).Order(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>A peering requested with the requester's own tools (no automation involved); returns its id.</summary>
+    public async Task<string> RequestPeeringByHandAsync(string requester, string accepter)
+    {
+        var to = Stack.World.Vpc(accepter);
+        var response = await (await Ec2For(requester)).CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
+        {
+            VpcId = Stack.World.IdOf(requester), PeerVpcId = to.VpcId, PeerOwnerId = to.AccountId, PeerRegion = to.Region,
+        });
+        return response.VpcPeeringConnection.VpcPeeringConnectionId;
+    }
+
+    /// <summary>The internet gateway attached to the named VPC.</summary>
+    public async Task<string> InternetGatewayOfAsync(string vpcName)
+    {
+        var gateways = await (await Ec2For(vpcName)).DescribeInternetGatewaysAsync(new DescribeInternetGatewaysRequest
+        {
+            Filters = [new Filter("attachment.vpc-id", [Stack.World.IdOf(vpcName)])],
+        });
+        return gateways.InternetGateways.Single().InternetGatewayId;
+    }
+
     /// <summary>The EC2 client of the account and region that own the named VPC.</summary>
     public Task<IAmazonEC2> Ec2For(string vpcName)
     {
