@@ -17,6 +17,9 @@ public static class AwsClientConfig
     public static AmazonEC2Config Ec2(AwsOptions options, AwsRegion region) =>
         Configure(new AmazonEC2Config(), options, region);
 
+    public static Amazon.DynamoDBv2.AmazonDynamoDBConfig DynamoDb(AwsOptions options, AwsRegion region) =>
+        Configure(new Amazon.DynamoDBv2.AmazonDynamoDBConfig(), options, region);
+
     public static AmazonSecurityTokenServiceConfig Sts(AwsOptions options, AwsRegion region) =>
         Configure(new AmazonSecurityTokenServiceConfig(), options, region);
 

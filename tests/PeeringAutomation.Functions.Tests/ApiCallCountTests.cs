@@ -10,14 +10,17 @@ namespace PeeringAutomation.Functions.Tests;
 public sealed class ApiCallCountTests
 {
     [Fact]
-    public async Task ProvisionPeering_MakesTwentyThreeEc2CallsGivenOneRuleOnOneSide()
+    public async Task ProvisionPeering_MakesTwentyOneEc2AndFiveLedgerCallsGivenOneRuleOnOneSide()
     {
         var world = new ProvisioningWorld();
 
         await world.ProvisionAsync(world.Event());
 
         var calls = world.Ec2.Calls.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
-        calls.Values.Sum().ShouldBe(23, string.Join(", ", calls.Select(kv => $"{kv.Key}×{kv.Value}")));
+        calls.Values.Sum().ShouldBe(21, string.Join(", ", calls.Select(kv => $"{kv.Key}×{kv.Value}")));
+        calls["ec2:CreateTags"].ShouldBe(1, "the requester side is tagged at creation; only the accepter tags its side");
+        // The claim (record + pair lock), Provisioning with the plan, read + peering id at create, Provisioned.
+        world.Ledger.Calls.ShouldBe(["TransactWriteItems", "UpdateItem", "GetItem", "TransactWriteItems", "UpdateItem"]);
         calls["ec2:CreateVpcPeeringConnection"].ShouldBe(1);
         calls["ec2:AcceptVpcPeeringConnection"].ShouldBe(1);
     }
@@ -32,10 +35,10 @@ public sealed class ApiCallCountTests
 
         var resolution = await services.Teardowns.ResolveAsync(new Core.Requests.TeardownRequest { RequestId = RequestId.Parse("chg-42") });
         var target = resolution.Targets.Single();
-        await services.Remover.RemoveAsync(target.RequestId, target.Requester, target.Accepter, target.PeeringId);
+        await services.Remover.RemoveAsync((await world.Ledger.GetAsync(target.RequestId))!, target.PeeringId);
 
-        // Resolve: one describe per managed account-region (4); remove: per side route tables,
-        // groups, one delete route and one revoke where ours exist; then describe + delete peering.
-        world.Ec2.Calls.Count.ShouldBe(4 + 2 + 2 + 2 + 1 + 2);
+        // Resolve: the ledger only, no EC2; remove: per side the route tables and one delete route,
+        // the recorded group (requester side only) and one revoke; then describe + delete peering.
+        world.Ec2.Calls.Count.ShouldBe(2 + 2 + 1 + 1 + 2, string.Join(", ", world.Ec2.Calls));
     }
 }

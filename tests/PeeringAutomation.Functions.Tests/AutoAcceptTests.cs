@@ -30,7 +30,11 @@ public sealed class AutoAcceptTests
         var result = await ScanAsync(world);
 
         world.Ec2.Peerings[id].Status.ShouldBe(PeeringStatus.Active);
-        world.Ec2.Peerings[id].Tags[ManagedMarkers.AcceptedByTag].ShouldBe("auto-accept");
+        // Tagged on the accepter's own side (AWS keeps tags per side), and recorded in the ledger.
+        world.Ec2.AccepterTags[id][ManagedMarkers.AcceptedByTag].ShouldBe("auto-accept");
+        world.Ec2.AccepterTags[id][ManagedMarkers.ManagedTag].ShouldBe("true");
+        var record = world.Ledger.Records[Core.AutoAccept.AutoAcceptor.RecordIdOf(id)];
+        (record.Status, record.Trigger, record.PeeringId, record.Asker.Account).ShouldBe(("Provisioned", "auto-accept", id, record.Requester.Account.Value));
         var accepted = result["autoAccepted"]!.AsArray().ShouldHaveSingleItem()!;
         accepted["vpcPeeringConnectionId"]!.GetValue<string>().ShouldBe(id.Value);
         accepted["routesAndRulesConfigured"]!.GetValue<bool>().ShouldBeFalse();

@@ -7,7 +7,9 @@ namespace PeeringAutomation.Functions.Tests;
 
 /// <summary>
 /// An in-memory EC2 across accounts and regions, with AWS's visibility rules (a peering is seen
-/// from both sides' scopes) and its "already exists" errors. Records every call by EC2 action
+/// from both sides' scopes, its tags only where they were written: <see cref="PeeringConnection.Tags"/>
+/// in <see cref="Peerings"/> are the requester side's, <see cref="AccepterTags"/> the accepter's)
+/// and its "already exists" errors. Records every call by EC2 action
 /// name so tests can compare what the code calls with what the template grants.
 /// </summary>
 internal sealed class FakeEc2 : IEc2GatewayFactory
@@ -17,6 +19,9 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
     public List<(AccountRegion Scope, Vpc Vpc)> Vpcs { get; } = [];
 
     public Dictionary<PeeringConnectionId, PeeringConnection> Peerings { get; } = [];
+
+    /// <summary>Tags the accepter's account wrote on its side of a peering (AWS keeps tags per side).</summary>
+    public Dictionary<PeeringConnectionId, Dictionary<string, string>> AccepterTags { get; } = [];
 
     public List<(AccountRegion Scope, RouteTable Table)> RouteTables { get; } = [];
 
@@ -117,12 +122,20 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
             Record("CreateTags");
             if (Identifier.TryParse<PeeringConnectionId>(resourceId, out var id, out _) && world.Peerings.TryGetValue(id.Value, out var peering))
             {
-                var merged = new Dictionary<string, string>(peering.Tags);
+                var requesterSide = peering.Requester.Account == scope.Account && peering.Requester.Region == scope.Region;
+                var merged = new Dictionary<string, string>(requesterSide ? peering.Tags : world.AccepterTags.GetValueOrDefault(id.Value, []));
                 foreach (var (key, value) in tags)
                 {
                     merged[key] = value;
                 }
-                world.Peerings[id.Value] = peering with { Tags = merged };
+                if (requesterSide)
+                {
+                    world.Peerings[id.Value] = peering with { Tags = merged };
+                }
+                else
+                {
+                    world.AccepterTags[id.Value] = merged;
+                }
             }
             return Task.CompletedTask;
         }
@@ -199,9 +212,12 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
         }
 
         private IEnumerable<PeeringConnection> Visible() =>
-            world.Peerings.Values.Where(p =>
-                (p.Requester.Account == scope.Account && p.Requester.Region == scope.Region)
-                || (p.Accepter.Account == scope.Account && p.Accepter.Region == scope.Region));
+            world.Peerings.Values
+                .Where(p => (p.Requester.Account == scope.Account && p.Requester.Region == scope.Region)
+                            || (p.Accepter.Account == scope.Account && p.Accepter.Region == scope.Region))
+                .Select(p => p.Requester.Account == scope.Account && p.Requester.Region == scope.Region
+                    ? p
+                    : p with { Tags = world.AccepterTags.GetValueOrDefault(p.Id, []) });
 
         private int TableIndex(RouteTableId id) =>
             world.RouteTables.FindIndex(t => t.Scope == scope && t.Table.Id == id) is var i and >= 0

@@ -36,8 +36,9 @@ public sealed class ProvisioningHandlersTests
     }
 
     [Fact]
-    public async Task ProvisioningHandlers_CreateNothingMoreGivenTheWholeWorkflowRunTwice()
+    public async Task ProvisioningHandlers_CreateNothingMoreGivenTheWholeExecutionRunTwice()
     {
+        // A redriven execution keeps its ARN: it owns the claim and re-runs every step.
         await world.ProvisionAsync(world.Event());
         var routesBefore = world.Ec2.RouteTables.Sum(t => t.Table.Routes.Count);
 
@@ -112,7 +113,7 @@ public sealed class ProvisioningHandlersTests
                     AllowedPeerAccounts = new HashSet<AccountId> { ProvisioningWorld.Accepter.Account },
                 },
             },
-            world.Ec2, TimeProvider.System);
+            world.Ec2, world.Ledger, TimeProvider.System);
 
         await Should.ThrowAsync<PeeringRequestInvalid>(() =>
             ProvisioningWorld.InvokeAsync(new AcceptPeeringFunction(narrowed).Handle, state));

@@ -22,10 +22,15 @@ internal sealed class ProvisioningWorld
         RequesterVpc = AddVpc(Requester, "10.1.0.0/16", out RequesterTable, out RequesterGroup);
         AccepterVpc = AddVpc(Accepter, "10.20.0.0/16", out AccepterTable, out AccepterGroup);
         Ec2.FlowLogs.Add((Requester, new FlowLog("fl-1", RequesterVpc.Value, "ACTIVE", "ALL")));
-        Services = new Services((configure ?? (s => s))(Settings()), Ec2, TimeProvider.System);
+        Services = new Services((configure ?? (s => s))(Settings()), Ec2, Ledger, TimeProvider.System);
     }
 
+    /// <summary>The execution the driver pretends to be (the ASL's first Pass state adds it).</summary>
+    public const string ExecutionArn = "arn:aws:states:us-east-1:123456789012:execution:provision:test-1";
+
     public FakeEc2 Ec2 { get; } = new();
+
+    public InMemoryRequestLedger Ledger { get; } = new();
 
     public Services Services { get; }
 
@@ -47,6 +52,7 @@ internal sealed class ProvisioningWorld
         },
         Aws = new AwsOptions { HubAccount = AccountId.Parse("123456789012"), MemberRoleName = "PeeringAutomationMemberRole" },
         HomeRegion = AwsRegion.Parse("us-east-1"),
+        LedgerTableName = "peering-automation-requests",
     };
 
     /// <summary>A Peering Requested envelope for the two VPCs; <paramref name="detail"/> may change it.</summary>
@@ -86,9 +92,9 @@ internal sealed class ProvisioningWorld
     }
 
     /// <summary>Runs Validate → Create → Accept → routes → groups → flow logs, merging results as the ASL's ResultPaths do.</summary>
-    public async Task<JsonObject> ProvisionAsync(JsonObject envelope)
+    public async Task<JsonObject> ProvisionAsync(JsonObject envelope, string executionArn = ExecutionArn)
     {
-        var state = (JsonObject)await InvokeAsync(new Provisioning.ValidatePeeringRequestFunction(Services).Handle, envelope);
+        var state = (JsonObject)await InvokeAsync(new Provisioning.ValidatePeeringRequestFunction(Services).Handle, IntakeInput(envelope, executionArn));
         if (state["accepted"]!.GetValue<bool>() is false)
         {
             return state;
@@ -100,6 +106,10 @@ internal sealed class ProvisioningWorld
         state["provisioned"] = await InvokeAsync(new Provisioning.CheckFlowLogsFunction(Services).Handle, state);
         return state;
     }
+
+    /// <summary>The first Pass state's output: the event and the execution that owns the claim.</summary>
+    public static JsonObject IntakeInput(JsonObject envelope, string executionArn = ExecutionArn) =>
+        new() { ["event"] = envelope.DeepClone(), ["executionArn"] = executionArn };
 
     /// <summary>A peering someone requested with their own tools into the accepter VPC (no automation tags).</summary>
     public async Task<PeeringConnectionId> RequestFromOutsideAsync(AccountRegion requester, string cidr)

@@ -99,17 +99,24 @@ public sealed class TeardownTests
     }
 
     [Fact]
-    public async Task ResolveTeardownFunctionHandle_FindsThePeeringAndReportsTheRestGivenAnUnreachableAccount()
+    public async Task ResolveTeardownFunctionHandle_RefusesGivenPeeringTaggedManagedButUnknownToTheLedger()
     {
-        await world.ProvisionAsync(world.Event());
-        world.Ec2.UnreachableAccounts.Add(ProvisioningWorld.Accepter.Account);
+        // Someone in the requester account tags a hand-made peering as if the automation owned it.
+        var forged = await world.RequestFromOutsideAsync(ProvisioningWorld.Requester, "172.31.0.0/16");
+        var gateway = await world.Ec2.ForAsync(ProvisioningWorld.Requester);
+        await gateway.CreateTagsAsync(forged.Value, new Dictionary<string, string>
+        {
+            [ManagedMarkers.ManagedTag] = "true", [ManagedMarkers.RequestIdTag] = "chg-42",
+        });
 
-        var resolved = await ProvisioningWorld.InvokeAsync(new ResolveTeardownFunction(world.Services).Handle,
-            TeardownEvent(new JsonObject { ["requestId"] = "chg-42" }));
+        var resolved = await TearDownAsync(TeardownEvent(new JsonObject
+        {
+            ["vpcPeeringConnectionId"] = forged.Value, ["accountId"] = ProvisioningWorld.Requester.Account.Value,
+            ["region"] = ProvisioningWorld.Requester.Region.Value,
+        }));
 
-        resolved["targets"]!.AsArray().ShouldHaveSingleItem();
-        resolved["unreachable"]!.AsArray().Select(u => u!.GetValue<string>())
-            .ShouldAllBe(u => u.StartsWith(ProvisioningWorld.Accepter.Account.Value));
+        resolved["outcome"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("PeeringNotManaged");
+        world.Ec2.Peerings[forged].Status.ShouldBe(PeeringStatus.PendingAcceptance);
     }
 
     [Fact]
@@ -134,18 +141,23 @@ public sealed class TeardownTests
     [Fact]
     public async Task ResolveTeardownFunctionHandle_FindsOnlyExpiredPeeringsGivenScheduledEvent()
     {
-        await world.ProvisionAsync(world.Event());
+        await world.ProvisionAsync(world.Event(d => d["expiresAt"] = DateTimeOffset.UtcNow.AddDays(3).ToString("yyyy-MM-ddTHH:mm:ssZ")));
         var id = world.Ec2.Peerings.Keys.Single();
-        var expired = world.Ec2.Peerings[id];
-        world.Ec2.Peerings[id] = expired with
+        var requestId = RequestId.Parse("chg-42");
+        // Time passes: the ledger's expiry, not the tag, is what the sweep reads.
+        world.Ledger.Records[requestId] = world.Ledger.Records[requestId] with { ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) };
+        while (world.Ec2.Calls.TryDequeue(out _))
         {
-            Tags = new Dictionary<string, string>(expired.Tags) { [ManagedMarkers.ExpiresAtTag] = "2020-01-01T00:00:00Z" },
-        };
+        }
 
         var resolved = await TearDownAsync(ScheduledEvent());
 
         resolved["targets"]!.AsArray().ShouldHaveSingleItem()!["trigger"]!.GetValue<string>().ShouldBe("expired");
         world.Ec2.Peerings[id].Status.ShouldBe(PeeringStatus.Deleted);
+        world.Ledger.Records[requestId].Status.ShouldBe("TornDown");
+        world.Ledger.Locks.ShouldBeEmpty();
+        // One describe, by the removal before it deletes: the sweep itself reads the ledger, not EC2.
+        world.Ec2.Calls.Count(c => c == "ec2:DescribeVpcPeeringConnections").ShouldBe(1);
     }
 
     [Fact]

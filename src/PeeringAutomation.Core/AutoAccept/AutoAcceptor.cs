@@ -1,3 +1,4 @@
+using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Ports;
 using PeeringAutomation.Core.Provisioning;
@@ -36,10 +37,12 @@ public sealed record AcceptanceScan
 /// <summary>
 /// Accepts peerings that others requested into managed VPCs when — and only when — the requester
 /// is allowed, the CIDR blocks do not overlap and the VPC has room under its peering quota.
-/// Peerings the provisioning workflow made are left to it. A refusal is tagged on the accepter
-/// side so the next scan does not alert again for the same reasons.
+/// Peerings the provisioning workflow made (the ledger knows them) are left to it. An accepted
+/// peering gets a ledger record (trigger <c>auto-accept</c>, asker the requester account) before it
+/// is accepted, so it can be torn down like any other. A refusal is tagged on the accepter side so
+/// the next scan does not alert again for the same reasons.
 /// </summary>
-public sealed class AutoAcceptor(IEc2GatewayFactory gateways, PeeringPolicy policy, TimeProvider clock)
+public sealed class AutoAcceptor(IEc2GatewayFactory gateways, IRequestLedger ledger, PeeringPolicy policy, TimeProvider clock)
 {
     public const string Accepted = "accepted";
     public const string Refused = "refused";
@@ -78,12 +81,19 @@ public sealed class AutoAcceptor(IEc2GatewayFactory gateways, PeeringPolicy poli
         var gateway = await gateways.ForAsync(scope, ct);
         var visible = await gateway.DescribePeeringConnectionsAsync(ct);
         // Re-check in code: moto ignores filters, and the requester side sees the same peering.
-        var pending = visible.Where(p =>
+        var candidates = visible.Where(p =>
                 p.Status == PeeringStatus.PendingAcceptance
                 && p.Accepter.Account == scope.Account && p.Accepter.Region == scope.Region
-                && !ManagedMarkers.IsManaged(p)
                 && !IsFresh(p))
             .ToList();
+        if (candidates.Count == 0)
+        {
+            return [];
+        }
+        // The provisioning workflow's own peerings are in the ledger under their request; a record of
+        // our own (auto-accept) means an earlier scan stopped before accepting: finish it.
+        var known = await ledger.KnownPeeringsAsync(candidates.Select(p => p.Id).ToList(), ct);
+        var pending = candidates.Where(p => !known.TryGetValue(p.Id, out var owner) || owner == RecordIdOf(p.Id)).ToList();
         if (pending.Count == 0)
         {
             return [];
@@ -162,9 +172,13 @@ public sealed class AutoAcceptor(IEc2GatewayFactory gateways, PeeringPolicy poli
         };
         if (reasons.Count == 0)
         {
+            // Recorded first: a peering the automation accepted is always one the ledger knows.
+            await ledger.PutAsync(RecordOf(peering), ct);
             await gateway.AcceptPeeringConnectionAsync(peering.Id, ct);
             await gateway.CreateTagsAsync(peering.Id.Value, new Dictionary<string, string>
             {
+                [ManagedMarkers.ManagedTag] = "true",
+                [ManagedMarkers.RequestIdTag] = RecordIdOf(peering.Id).Value,
                 [ManagedMarkers.AcceptedByTag] = "auto-accept",
             }, ct);
             return decision;
@@ -182,6 +196,27 @@ public sealed class AutoAcceptor(IEc2GatewayFactory gateways, PeeringPolicy poli
         }
         await gateway.CreateTagsAsync(peering.Id.Value, new Dictionary<string, string> { [RefusedTag] = codes }, ct);
         return decision with { Action = Refused };
+    }
+
+    /// <summary>The ledger id of an auto-accepted peering: derived from the peering, so a repeated scan finds it.</summary>
+    public static RequestId RecordIdOf(PeeringConnectionId peering) => RequestId.Parse("auto-accept-" + peering.Value);
+
+    private RequestRecord RecordOf(PeeringConnection peering)
+    {
+        var now = LedgerTime.Of(clock.GetUtcNow());
+        return new RequestRecord
+        {
+            RequestId = RecordIdOf(peering.Id),
+            Requester = peering.Requester,
+            Accepter = peering.Accepter,
+            Asker = new RequestAsker { Account = peering.Requester.Account.Value, RequestedBy = "auto-accept" },
+            Trigger = LedgerTrigger.AutoAccept,
+            Fingerprint = RequestFingerprint.Of("auto-accept " + peering.Id),
+            Status = LedgerStatus.Provisioned,
+            PeeringId = peering.Id,
+            History = [new HistoryEntry(LedgerStatus.Provisioned, now, null,
+                $"auto-accepted: requester account {peering.Requester.Account} is allow-listed")],
+        };
     }
 
     private bool IsFresh(PeeringConnection peering) =>

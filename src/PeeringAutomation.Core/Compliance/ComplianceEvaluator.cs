@@ -1,7 +1,7 @@
+using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Ports;
 using PeeringAutomation.Core.Provisioning;
-using PeeringAutomation.Core.Teardown;
 
 namespace PeeringAutomation.Core.Compliance;
 
@@ -31,7 +31,7 @@ public sealed record ScopeEvaluation
 /// peer's real blocks. Judges only the sides that live in this scope, so every side of every
 /// peering is judged exactly once across a sweep.
 /// </summary>
-public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, PeeringPolicy policy, TimeProvider clock)
+public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLedger ledger, PeeringPolicy policy, TimeProvider clock)
 {
     private static readonly string[] DeadStates =
         [PeeringStatus.Deleted, PeeringStatus.Failed, PeeringStatus.Rejected, PeeringStatus.Expired];
@@ -63,11 +63,18 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, PeeringPoli
             }
             var (peerBlocks, peerCalls) = await PeerBlocksAsync(scope, active, ct);
             calls += peerCalls;
+            // The ledger, not the tags, says what the automation manages (batched reads).
+            var live = peerings.Where(p => PeeringStatus.IsLive(p.Status)).ToList();
+            var known = live.Count == 0 ? new Dictionary<PeeringConnectionId, RequestId>() : await ledger.KnownPeeringsAsync(live.Select(p => p.Id).ToList(), ct);
 
             var findings = new List<ComplianceFinding>();
             foreach (var peering in active)
             {
-                JudgeActivePeering(scope, peering, here, flowLogs, findings);
+                JudgeActivePeering(scope, peering, known.ContainsKey(peering.Id), here, flowLogs, findings);
+            }
+            foreach (var peering in live.Where(p => ManagedMarkers.IsManaged(p) && !known.ContainsKey(p.Id)))
+            {
+                JudgeForgedMarker(scope, peering, here, findings);
             }
             JudgeRoutes(scope, tables, peerings, peerBlocks, findings);
             return new ScopeEvaluation
@@ -98,10 +105,22 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, PeeringPoli
         }
     }
 
-    private void JudgeActivePeering(
-        AccountRegion scope, PeeringConnection peering, HashSet<VpcId> here, List<FlowLog> flowLogs, List<ComplianceFinding> findings)
+    /// <summary>A peering tagged managed that the ledger does not know: a forged or stray label, never acted on.</summary>
+    private static void JudgeForgedMarker(AccountRegion scope, PeeringConnection peering, HashSet<VpcId> here, List<ComplianceFinding> findings)
     {
-        var managed = ManagedMarkers.IsManaged(peering) || peering.Tags.ContainsKey(ManagedMarkers.AcceptedByTag);
+        foreach (var side in new[] { peering.Requester, peering.Accepter }.Where(s => InScope(s, scope) && here.Contains(s.VpcId)))
+        {
+            findings.Add(Finding(FindingTypes.ManagedTagWithoutRecord, "HIGH", side, peering,
+                $"Peering {peering.Id} ({peering.Status}) between {peering.Requester.VpcId} and {peering.Accepter.VpcId} is tagged " +
+                $"{ManagedMarkers.ManagedTag}=true but the request ledger has no record of it: the automation never acts on it. " +
+                "Someone tagged it by hand or to impersonate a managed peering; find out who (CloudTrail CreateTags)"));
+        }
+    }
+
+    private void JudgeActivePeering(
+        AccountRegion scope, PeeringConnection peering, bool managed, HashSet<VpcId> here, List<FlowLog> flowLogs,
+        List<ComplianceFinding> findings)
+    {
         foreach (var (side, other) in new[] { (peering.Requester, peering.Accepter), (peering.Accepter, peering.Requester) })
         {
             if (!InScope(side, scope) || !here.Contains(side.VpcId))
@@ -133,8 +152,9 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, PeeringPoli
                     $"VPC {side.VpcId} is peered by {peering.Id} with account {other.Account}, which is neither managed nor in " +
                     "AllowedPeerAccountIds"));
             }
-            if (InScope(peering.Requester, scope) && side == peering.Requester && ManagedMarkers.IsManaged(peering)
-                && TeardownResolver.ExpiresAt(peering) is { } expiresAt && expiresAt <= clock.GetUtcNow())
+            if (InScope(peering.Requester, scope) && side == peering.Requester && managed
+                && peering.Tags.TryGetValue(ManagedMarkers.ExpiresAtTag, out var expiry)
+                && LedgerTime.Parse(expiry) is { } expiresAt && expiresAt <= clock.GetUtcNow())
             {
                 findings.Add(Finding(FindingTypes.PeeringExpired, "MEDIUM", side, peering,
                     $"Peering {peering.Id} expired at {expiresAt:yyyy-MM-ddTHH:mm:ssZ} and is still active; the expiry sweep " +

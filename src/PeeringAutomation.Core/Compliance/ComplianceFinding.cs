@@ -14,10 +14,12 @@ public static class FindingTypes
     public const string RouteTooBroad = "RouteTooBroad";
     public const string PeeringExpired = "PeeringExpired";
     public const string ScanFailed = "ScanFailed";
+    public const string ManagedTagWithoutRecord = "ManagedTagWithoutRecord";
 
     public static readonly IReadOnlyList<string> All =
     [
         FlowLogsMissing, FlowLogsPartial, UnmanagedPeering, PeerAccountNotAllowed, BlackholeRoute, RouteTooBroad, PeeringExpired, ScanFailed,
+        ManagedTagWithoutRecord,
     ];
 }
 

@@ -30,7 +30,7 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways, PeeringPolic
         };
         if (request.ExpiresAt is { } expiresAt)
         {
-            tags[ManagedMarkers.ExpiresAtTag] = expiresAt.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ");
+            tags[ManagedMarkers.ExpiresAtTag] = Ledger.LedgerTime.Of(expiresAt);
         }
         if (request.RequestedBy is { } requestedBy)
         {
@@ -51,40 +51,39 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways, PeeringPolic
             && p.Accepter.VpcId == request.Accepter.VpcId);
     }
 
-    /// <summary>Creates the peering in the requester's account and region, or returns the one an earlier run created.</summary>
-    public async Task<PeeringConnectionId> CreateAsync(PeeringRequest request, CancellationToken ct = default)
+    /// <summary>
+    /// Creates the peering in the requester's account and region, tagged at birth (so no live
+    /// peering of ours is ever untagged), or returns the one an earlier run created: the one the
+    /// ledger recorded, else a live one carrying this request id (created, but its answer lost).
+    /// </summary>
+    public async Task<PeeringConnectionId> CreateAsync(PeeringRequest request, PeeringConnectionId? recorded, CancellationToken ct = default)
     {
-        var tags = TagsFor(request);
-        var existing = await FindOwnPeeringAsync(request, ct);
-        PeeringConnectionId id;
-        if (existing is not null)
+        if (recorded is { } known)
         {
-            id = existing.Id;
+            return known;
         }
-        else
+        if (await FindOwnPeeringAsync(request, ct) is { } existing)
         {
-            var requester = await gateways.ForAsync(request.Requester.Scope, ct);
-            var created = await requester.CreatePeeringConnectionAsync(request.Requester.VpcId, request.Accepter.Info, tags, ct);
-            // AWS may hand back an existing peering of the same VPC pair instead of a new one:
-            // if it carries another request's id it is not ours to use.
-            var owner = ManagedMarkers.RequestIdOf(created);
-            if (owner is not null && owner != request.RequestId)
-            {
-                throw new PeeringConflict(
-                    $"AWS returned peering {created.Id}, which belongs to request {owner}; VPCs {request.Requester.VpcId} and " +
-                    $"{request.Accepter.VpcId} are already being peered");
-            }
-            id = created.Id;
+            return existing.Id;
         }
-        // Tag the accepter side too: in AWS a tag exists only where it was set.
-        var accepter = await gateways.ForAsync(request.Accepter.Scope, ct);
-        await accepter.CreateTagsAsync(id.Value, tags, ct);
-        return id;
+        var requester = await gateways.ForAsync(request.Requester.Scope, ct);
+        var created = await requester.CreatePeeringConnectionAsync(request.Requester.VpcId, request.Accepter.Info, TagsFor(request), ct);
+        // AWS may hand back an existing peering of the same VPC pair instead of a new one:
+        // if it carries another request's id it is not ours to use.
+        var owner = ManagedMarkers.RequestIdOf(created);
+        if (owner is not null && owner != request.RequestId)
+        {
+            throw new PeeringConflict(
+                $"AWS returned peering {created.Id}, which belongs to request {owner}; VPCs {request.Requester.VpcId} and " +
+                $"{request.Accepter.VpcId} are already being peered");
+        }
+        return created.Id;
     }
 
     /// <summary>
     /// Accepts a pending peering in the accepter's account and region and returns its status
     /// afterwards. The allow-list is checked again here: acceptance is where access is granted.
+    /// Once accepted, the accepter tags its own side (AWS keeps tags per account and region).
     /// </summary>
     public async Task<string> AcceptAsync(PeeringRequest request, PeeringConnectionId id, CancellationToken ct = default)
     {
@@ -101,50 +100,21 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways, PeeringPolic
         {
             throw new PeeringConflict($"peering {id} does not connect {request.Requester.VpcId} to {request.Accepter.VpcId}");
         }
-        if (peering.Status != PeeringStatus.PendingAcceptance)
+        var status = peering.Status;
+        if (status == PeeringStatus.PendingAcceptance)
         {
-            return peering.Status;
+            await accepter.AcceptPeeringConnectionAsync(id, ct);
+            status = (await accepter.DescribePeeringConnectionAsync(id, ct))?.Status ?? PeeringStatus.Provisioning;
         }
-        if (!await WinsAgainstCompetitorsAsync(request, id, accepter, ct))
+        if (status is PeeringStatus.Provisioning or PeeringStatus.Active && !HasOurTags(peering, request))
         {
-            return PeeringStatus.PendingAcceptance; // the state machine waits and asks again
+            await accepter.CreateTagsAsync(id.Value, TagsFor(request), ct);
         }
-        await accepter.AcceptPeeringConnectionAsync(id, ct);
-        var after = await accepter.DescribePeeringConnectionAsync(id, ct);
-        return after?.Status ?? PeeringStatus.Provisioning;
+        return status;
     }
 
-    /// <summary>
-    /// Two requests for the same VPC pair may both pass validation and both create a peering
-    /// (EC2 has no compare-and-set). Before accepting, each looks at the pair's other live
-    /// peerings: one already accepted wins; otherwise the lowest peering id wins. A request that
-    /// sees only higher ids waits: the other side either sees ours and withdraws (its rollback
-    /// deletes its peering), or it had seen nothing, accepts, and then ours loses. Either way
-    /// exactly one peering survives.
-    /// </summary>
-    /// <returns>True to accept now; false to wait and ask again.</returns>
-    /// <exception cref="PeeringConflict">another request's peering of the pair wins.</exception>
-    private async Task<bool> WinsAgainstCompetitorsAsync(
-        PeeringRequest request, PeeringConnectionId ours, IEc2Gateway accepter, CancellationToken ct)
-    {
-        var requester = await gateways.ForAsync(request.Requester.Scope, ct);
-        var visible = (await requester.DescribePeeringConnectionsAsync(ct))
-            .Concat(await accepter.DescribePeeringConnectionsAsync(ct));
-        var competitors = visible
-            .Where(p => p.Id != ours && PeeringStatus.IsLive(p.Status)
-                        && p.Connects(request.Requester.VpcId, request.Accepter.VpcId))
-            .DistinctBy(p => p.Id)
-            .ToList();
-        var winner = competitors.FirstOrDefault(p => p.Status != PeeringStatus.PendingAcceptance && p.Status != PeeringStatus.InitiatingRequest)
-            ?? competitors.FirstOrDefault(p => string.CompareOrdinal(p.Id.Value, ours.Value) < 0);
-        if (winner is not null)
-        {
-            throw new PeeringConflict(
-                $"DuplicatePeering: VPCs {request.Requester.VpcId} and {request.Accepter.VpcId} are being peered by {winner.Id} " +
-                $"({winner.Status}, request {ManagedMarkers.RequestIdOf(winner)?.Value ?? "not ours"}); withdrawing {ours}");
-        }
-        return competitors.Count == 0;
-    }
+    private static bool HasOurTags(PeeringConnection peering, PeeringRequest request) =>
+        ManagedMarkers.IsManaged(peering) && ManagedMarkers.RequestIdOf(peering) == request.RequestId;
 
     /// <summary>Adds the planned routes on one side; a route already sending the destination to this peering is success.</summary>
     public async Task<IReadOnlyList<AddedRoute>> ConfigureRoutesAsync(SidePlan side, PeeringConnectionId id, CancellationToken ct = default)

@@ -1,3 +1,4 @@
+using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Ports;
 using PeeringAutomation.Core.Requests;
@@ -27,29 +28,35 @@ public sealed record RemovalReport
 }
 
 /// <summary>
-/// The one removal path, shared by rollback and teardown. AWS leaves routes to a deleted peering
-/// as blackholes and security-group rules as stale, so this removes, on both sides and each in its
-/// own account and region: every route targeting the peering, exactly the rules described with
-/// the request id, and then the peering. Safe to repeat on a half-removed or removed peering.
+/// The one removal path, shared by rollback and teardown, driven by the ledger record alone (never by
+/// tags, which the requester account controls). AWS leaves routes to a deleted peering as blackholes
+/// and security-group rules as stale, so this removes, on both sides and each in its own account and
+/// region: every route targeting the recorded peering, the rules described with the request id in
+/// the groups the record planned (and only there), and then the peering. Safe to repeat on a
+/// half-removed or removed peering. A side in an account the automation does not manage (an
+/// allow-listed outsider of an auto-accepted peering) is left to its owner; the peering is then
+/// deleted from the managed side (either owner may delete it).
 /// </summary>
-public sealed class PeeringRemover(IEc2GatewayFactory gateways)
+public sealed class PeeringRemover(IEc2GatewayFactory gateways, PeeringPolicy policy)
 {
-    public async Task<RemovalReport> RemoveAsync(
-        RequestId requestId, PeeringSideInfo requester, PeeringSideInfo accepter, PeeringConnectionId? peeringId,
-        CancellationToken ct = default)
+    public async Task<RemovalReport> RemoveAsync(RequestRecord record, PeeringConnectionId? peeringId, CancellationToken ct = default)
     {
+        var description = ManagedMarkers.RuleDescription(record.RequestId);
         var sides = new List<SideRemoval>();
-        foreach (var side in new[] { requester, accepter })
+        foreach (var (side, plan) in new[] { (record.Requester, record.Plan?.Requester), (record.Accepter, record.Plan?.Accepter) }
+                     .Where(s => IsManaged(s.Item1)))
         {
             var gateway = await gateways.ForAsync(new AccountRegion(side.Account, side.Region), ct);
             var routes = peeringId is { } id ? await RemoveRoutesAsync(gateway, side.VpcId, id, ct) : [];
-            var rules = await RevokeRulesAsync(gateway, side.VpcId, ManagedMarkers.RuleDescription(requestId), ct);
+            var groups = plan?.GroupRules.Select(g => g.SecurityGroupId).Distinct().ToList() ?? [];
+            var rules = groups.Count > 0 ? await RevokeRulesAsync(gateway, side.VpcId, groups, description, ct) : [];
             sides.Add(new SideRemoval { Side = side, RoutesRemoved = routes, RulesRemoved = rules });
         }
         var deleted = false;
         if (peeringId is { } pcx)
         {
-            var gateway = await gateways.ForAsync(new AccountRegion(requester.Account, requester.Region), ct);
+            var owner = IsManaged(record.Requester) ? record.Requester : record.Accepter;
+            var gateway = await gateways.ForAsync(new AccountRegion(owner.Account, owner.Region), ct);
             var peering = await gateway.DescribePeeringConnectionAsync(pcx, ct);
             if (peering is not null && PeeringStatus.IsLive(peering.Status))
             {
@@ -59,6 +66,8 @@ public sealed class PeeringRemover(IEc2GatewayFactory gateways)
         }
         return new RemovalReport { PeeringId = peeringId, PeeringDeleted = deleted, Sides = sides };
     }
+
+    private bool IsManaged(PeeringSideInfo side) => policy.ManagedAccounts.Contains(side.Account) && policy.ManagedRegions.Contains(side.Region);
 
     private static async Task<IReadOnlyList<string>> RemoveRoutesAsync(
         IEc2Gateway gateway, VpcId vpc, PeeringConnectionId peering, CancellationToken ct)
@@ -78,10 +87,11 @@ public sealed class PeeringRemover(IEc2GatewayFactory gateways)
     }
 
     private static async Task<IReadOnlyList<string>> RevokeRulesAsync(
-        IEc2Gateway gateway, VpcId vpc, string description, CancellationToken ct)
+        IEc2Gateway gateway, VpcId vpc, IReadOnlyList<SecurityGroupId> groups, string description, CancellationToken ct)
     {
         var removed = new List<string>();
-        foreach (var group in await gateway.DescribeSecurityGroupsOfVpcAsync(vpc, ct))
+        // Only the groups the ledger recorded, and only while they are still in the side's VPC.
+        foreach (var group in (await gateway.DescribeSecurityGroupsAsync(groups, ct)).Where(g => g.VpcId == vpc))
         {
             var ours = group.Ingress.Where(p => p.Description == description).ToList();
             if (ours.Count == 0)

@@ -29,6 +29,7 @@ public static class ReasonCodes
     public const string TrafficNotAllowed = "TrafficNotAllowed";
     public const string PeeringNotFound = "PeeringNotFound";
     public const string PeeringNotManaged = "PeeringNotManaged";
+    public const string RequestIdReused = "RequestIdReused";
 }
 
 /// <summary>An ingress rule asked for on one side: allow this traffic from the peer VPC.</summary>

@@ -1,3 +1,4 @@
+using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Ports;
 using PeeringAutomation.Core.Provisioning;
@@ -20,6 +21,9 @@ public sealed record TeardownTarget
     public required string Trigger { get; init; }
 
     public string? ExpiresAt { get; init; }
+
+    /// <summary>The envelope account of the teardown request (none for the expiry sweep).</summary>
+    public string? AskedBy { get; init; }
 }
 
 /// <summary>Either the peerings to tear down, or why the teardown request was refused.</summary>
@@ -29,17 +33,17 @@ public sealed record TeardownResolution
 
     public IReadOnlyList<Reason> Reasons { get; init; } = [];
 
-    /// <summary>Account-regions that could not be searched (their member role could not be assumed).</summary>
-    public IReadOnlyList<string> Unreachable { get; init; } = [];
 }
 
 /// <summary>
-/// Finds what a teardown acts on. Only peerings tagged as managed are ever torn down. By request
-/// id, every managed account and region is searched (the request names no place); by peering id,
-/// only the requester's. A peering already deleted still resolves, so a repeated teardown
-/// finishes cleaning up and succeeds.
+/// Finds what a teardown acts on, in the request ledger: only a peering the ledger records as made
+/// (or accepted) by the automation is ever torn down; tags, which the requester account controls,
+/// decide nothing. By request id the record is read directly; by peering id through the ledger's
+/// peering index, and the named account and region must be the requester's. The expiry sweep
+/// queries the ledger's expiry index. A request already torn down still resolves, so a repeated
+/// teardown finishes cleaning up and succeeds.
 /// </summary>
-public sealed class TeardownResolver(IEc2GatewayFactory gateways, PeeringPolicy policy, TimeProvider clock)
+public sealed class TeardownResolver(IRequestLedger ledger, IEc2GatewayFactory gateways, PeeringPolicy policy, TimeProvider clock)
 {
     public const string Requested = "requested";
     public const string Expired = "expired";
@@ -48,16 +52,15 @@ public sealed class TeardownResolver(IEc2GatewayFactory gateways, PeeringPolicy 
     {
         if (request.RequestId is { } requestId)
         {
-            var (all, unreachable) = await AllManagedPeeringsAsync(ct);
-            var found = all
-                .Where(p => ManagedMarkers.RequestIdOf(p) == requestId)
-                .OrderBy(p => PeeringStatus.IsLive(p.Status) ? 0 : 1)
-                .ToList();
-            var notSearched = unreachable.Count == 0 ? "" : $" (not searched, member role unavailable: {string.Join(", ", unreachable)})";
-            return found.Count == 0
+            var record = await ledger.GetAsync(requestId, ct);
+            if (record is null)
+            {
+                return Refused(ReasonCodes.PeeringNotFound, $"requestId: the ledger has no request {requestId}");
+            }
+            return record.PeeringId is null || record.Status is LedgerStatus.Rejected or LedgerStatus.Failed
                 ? Refused(ReasonCodes.PeeringNotFound,
-                    $"requestId: no peering created by request {requestId} exists in the managed accounts and regions{notSearched}") with { Unreachable = unreachable }
-                : new TeardownResolution { Targets = [Target(found[0], Requested)], Unreachable = unreachable };
+                    $"requestId: request {requestId} ended {record.Status} and holds no peering; there is nothing to tear down")
+                : new TeardownResolution { Targets = [Target(record, Requested)] };
         }
 
         var account = request.AccountId!.Value;
@@ -71,78 +74,42 @@ public sealed class TeardownResolver(IEc2GatewayFactory gateways, PeeringPolicy 
         {
             return Refused(ReasonCodes.RegionNotManaged, $"region: region {region} is not in ManagedRegions");
         }
-        var gateway = await gateways.ForAsync(new AccountRegion(account, region), ct);
-        var peering = await gateway.DescribePeeringConnectionAsync(id, ct);
-        if (peering is null)
+        var known = await ledger.FindByPeeringAsync(id, ct);
+        if (known is null)
         {
-            return Refused(ReasonCodes.PeeringNotFound, $"vpcPeeringConnectionId: peering {id} does not exist in {account}/{region}");
+            var gateway = await gateways.ForAsync(new AccountRegion(account, region), ct);
+            return await gateway.DescribePeeringConnectionAsync(id, ct) is null
+                ? Refused(ReasonCodes.PeeringNotFound, $"vpcPeeringConnectionId: peering {id} does not exist in {account}/{region}")
+                : Refused(ReasonCodes.PeeringNotManaged,
+                    $"vpcPeeringConnectionId: peering {id} is not in the request ledger (not made or accepted by the automation, " +
+                    "whatever its tags say); it is never torn down automatically");
         }
-        if (!ManagedMarkers.IsManaged(peering) || ManagedMarkers.RequestIdOf(peering) is null)
-        {
-            return Refused(ReasonCodes.PeeringNotManaged,
-                $"vpcPeeringConnectionId: peering {id} was not created by the automation (no {ManagedMarkers.ManagedTag} tag); " +
-                "it is never torn down automatically");
-        }
-        if (peering.Requester.Account != account || peering.Requester.Region != region)
+        if (known.Requester.Account != account || known.Requester.Region != region)
         {
             return Refused(ReasonCodes.InvalidRequest,
-                $"accountId/region: name the requester's account and region ({peering.Requester.Account}/{peering.Requester.Region})");
+                $"accountId/region: name the requester's account and region ({known.Requester.Account}/{known.Requester.Region})");
         }
-        return new TeardownResolution { Targets = [Target(peering, Requested)] };
+        return new TeardownResolution { Targets = [Target(known, Requested)] };
     }
 
-    /// <summary>Managed, still-live peerings whose <c>expires-at</c> tag has passed.</summary>
+    /// <summary>Live requests past their <c>expiresAt</c>, from the ledger's expiry index.</summary>
     public async Task<TeardownResolution> ExpiredAsync(CancellationToken ct = default)
     {
-        var now = clock.GetUtcNow();
-        var (all, unreachable) = await AllManagedPeeringsAsync(ct);
-        var expired = all
-            .Where(p => PeeringStatus.IsLive(p.Status) && ExpiresAt(p) is { } at && at <= now)
-            .Select(p => Target(p, Expired))
-            .ToList();
-        return new TeardownResolution { Targets = expired, Unreachable = unreachable };
+        var expired = await ledger.ExpiredAsync(clock.GetUtcNow(), ct);
+        return new TeardownResolution
+        {
+            Targets = expired.Where(r => r.PeeringId is not null).Select(r => Target(r, Expired)).ToList(),
+        };
     }
 
-    public static DateTimeOffset? ExpiresAt(PeeringConnection peering) =>
-        peering.Tags.TryGetValue(ManagedMarkers.ExpiresAtTag, out var text)
-        && DateTimeOffset.TryParse(text, System.Globalization.CultureInfo.InvariantCulture,
-            System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
-            ? at
-            : null;
-
-    /// <summary>Managed peerings of every reachable account-region; one unreachable account does not stop the search.</summary>
-    private async Task<(IReadOnlyList<PeeringConnection> Peerings, IReadOnlyList<string> Unreachable)> AllManagedPeeringsAsync(CancellationToken ct)
+    private static TeardownTarget Target(RequestRecord record, string trigger) => new()
     {
-        var scans = policy.ManagedScopes.Select(async scope =>
-            {
-                try
-                {
-                    var gateway = await gateways.ForAsync(scope, ct);
-                    // Read on the requester's side only: that is where the automation's tags are
-                    // authoritative, and it lists each peering once.
-                    var peerings = (await gateway.DescribePeeringConnectionsAsync(ct))
-                        .Where(p => p.Requester.Account == scope.Account && p.Requester.Region == scope.Region && ManagedMarkers.IsManaged(p))
-                        .ToList();
-                    return (Peerings: peerings, Unreachable: (string?)null);
-                }
-                catch (PeeringAutomationError error) when (error is MemberRoleUnavailable or AwsAccessDenied)
-                {
-                    return (Peerings: new List<PeeringConnection>(), Unreachable: scope.ToString());
-                }
-            });
-        var results = await Task.WhenAll(scans);
-        return (results.SelectMany(r => r.Peerings).DistinctBy(p => p.Id).ToList(),
-                results.Select(r => r.Unreachable).OfType<string>().ToList());
-    }
-
-    private static TeardownTarget Target(PeeringConnection peering, string trigger) => new()
-    {
-        RequestId = ManagedMarkers.RequestIdOf(peering)!.Value,
-        PeeringId = peering.Id,
-        Requester = peering.Requester,
-        Accepter = peering.Accepter,
+        RequestId = record.RequestId,
+        PeeringId = record.PeeringId!.Value,
+        Requester = record.Requester,
+        Accepter = record.Accepter,
         Trigger = trigger,
-        ExpiresAt = ExpiresAt(peering)?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+        ExpiresAt = record.ExpiresAt is { } at ? LedgerTime.Of(at) : null,
     };
 
     private static TeardownResolution Refused(string code, string message) => new() { Reasons = [new Reason(code, message)] };

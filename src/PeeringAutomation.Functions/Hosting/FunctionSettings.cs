@@ -18,6 +18,9 @@ public sealed record FunctionSettings
     /// <summary>The bus outcome events go to (for events a function batches itself).</summary>
     public string EventBusName { get; init; } = "vpc-peering";
 
+    /// <summary>The request ledger's DynamoDB table (LEDGER_TABLE_NAME).</summary>
+    public required string LedgerTableName { get; init; }
+
     /// <summary>The region the function runs in (for the hub's STS client).</summary>
     public required AwsRegion HomeRegion { get; init; }
 
@@ -35,6 +38,11 @@ public sealed record FunctionSettings
         if (string.IsNullOrWhiteSpace(roleName))
         {
             problems.Add("MEMBER_ROLE_NAME is not set");
+        }
+        var ledgerTable = variable("LEDGER_TABLE_NAME");
+        if (string.IsNullOrWhiteSpace(ledgerTable))
+        {
+            problems.Add("LEDGER_TABLE_NAME is not set");
         }
         var maxPeerings = 50;
         if (variable("MAX_PEERINGS_PER_VPC") is { Length: > 0 } text && (!int.TryParse(text, out maxPeerings) || maxPeerings is < 1 or > 125))
@@ -69,6 +77,7 @@ public sealed record FunctionSettings
                 EndpointUrl = endpoint,
             },
             HomeRegion = home!.Value,
+            LedgerTableName = ledgerTable!,
             EventBusName = variable("EVENT_BUS_NAME") is { Length: > 0 } bus ? bus : "vpc-peering",
         };
     }

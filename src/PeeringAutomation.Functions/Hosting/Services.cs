@@ -1,6 +1,7 @@
 using PeeringAutomation.Aws;
 using PeeringAutomation.Core.AutoAccept;
 using PeeringAutomation.Core.Compliance;
+using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Ports;
 using PeeringAutomation.Core.Provisioning;
 using PeeringAutomation.Core.Requests;
@@ -16,19 +17,21 @@ public sealed class Services
 {
     private static readonly Lazy<Services> FromEnvironment = new(() => Create(FunctionSettings.FromEnvironment()));
 
-    public Services(FunctionSettings settings, IEc2GatewayFactory gateways, TimeProvider clock)
+    public Services(FunctionSettings settings, IEc2GatewayFactory gateways, IRequestLedger ledger, TimeProvider clock)
     {
         Settings = settings;
         Gateways = gateways;
+        Ledger = ledger;
         Clock = clock;
         Parser = new RequestParser(clock);
         Validator = new PeeringRequestValidator(settings.Policy);
         Snapshots = new SnapshotReader(gateways);
+        Intake = new RequestIntake(Parser, Validator, Snapshots, new RequestClaimer(ledger, gateways), ledger, clock);
         Provisioner = new PeeringProvisioner(gateways, settings.Policy);
-        Remover = new PeeringRemover(gateways);
-        Teardowns = new TeardownResolver(gateways, settings.Policy, clock);
-        AutoAcceptor = new AutoAcceptor(gateways, settings.Policy, clock);
-        Compliance = new ComplianceEvaluator(gateways, settings.Policy, clock);
+        Remover = new PeeringRemover(gateways, settings.Policy);
+        Teardowns = new TeardownResolver(ledger, gateways, settings.Policy, clock);
+        AutoAcceptor = new AutoAcceptor(gateways, ledger, settings.Policy, clock);
+        Compliance = new ComplianceEvaluator(gateways, ledger, settings.Policy, clock);
     }
 
     /// <summary>The services of this Lambda container, built on first use.</summary>
@@ -39,6 +42,12 @@ public sealed class Services
     public IEc2GatewayFactory Gateways { get; }
 
     public TimeProvider Clock { get; }
+
+    /// <summary>The request ledger: the source of truth for what the automation manages.</summary>
+    public IRequestLedger Ledger { get; }
+
+    /// <summary>Parse, claim and validate a <c>Peering Requested</c> event.</summary>
+    public RequestIntake Intake { get; }
 
     public RequestParser Parser { get; }
 
@@ -61,6 +70,7 @@ public sealed class Services
         // Null credentials: the SDK's default chain, i.e. the function's own role (or the
         // AWS_ACCESS_KEY_ID the local stack sets).
         var sts = AwsClientConfig.CreateSts(settings.Aws, settings.HomeRegion);
-        return new Services(settings, new Ec2GatewayFactory(settings.Aws, sts), TimeProvider.System);
+        var dynamo = new Amazon.DynamoDBv2.AmazonDynamoDBClient(AwsClientConfig.DynamoDb(settings.Aws, settings.HomeRegion));
+        return new Services(settings, new Ec2GatewayFactory(settings.Aws, sts), new DynamoDbRequestLedger(dynamo, settings.LedgerTableName), TimeProvider.System);
     }
 }

@@ -12,7 +12,11 @@ namespace PeeringAutomation.Functions.Provisioning;
 /// </summary>
 public sealed record ProvisioningState
 {
-    public bool Accepted { get; init; }
+    /// <summary>The execution that claimed the request in the ledger (only it may roll the request back).</summary>
+    public string? ExecutionArn { get; init; }
+
+    /// <summary>The original event: present only when validation itself failed (the Catch keeps the input).</summary>
+    public System.Text.Json.JsonElement? Event { get; init; }
 
     public PeeringRequest? Request { get; init; }
 
@@ -30,6 +34,13 @@ public sealed record ProvisioningState
 public sealed record ValidationResult
 {
     public required bool Accepted { get; init; }
+
+    /// <summary>Another delivery of a request the ledger has: the workflow ends with <c>{"duplicate": true}</c>.</summary>
+    public bool Duplicate { get; init; }
+
+    public string? RequestId { get; init; }
+
+    public string? ExecutionArn { get; init; }
 
     public PeeringRequest? Request { get; init; }
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using PeeringAutomation.Core;
+using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Requests;
 using PeeringAutomation.Functions.Hosting;
@@ -54,6 +55,18 @@ public abstract class ProvisioningStepFunction<TResult>(Services? services)
 
     protected static PeeringConnectionId PeeringOf(ProvisioningState state) =>
         state.Peering?.PeeringId ?? throw new PeeringRequestInvalid("the step input has no peering id");
+
+    /// <summary>Only the execution that claimed a request may act on it (a duplicate never gets this far).</summary>
+    protected static void OwnedBy(RequestRecord record, ProvisioningState state)
+    {
+        if (record.ExecutionArn != state.ExecutionArn)
+        {
+            throw new PeeringConflict(
+                $"request {record.RequestId} is owned by execution {record.ExecutionArn}, not {state.ExecutionArn}; not acting on it");
+        }
+    }
+
+    protected string Now => LedgerTime.Of(Services.Clock.GetUtcNow());
 }
 
 /// <summary>Creates the request's peering (or finds the one an earlier run created).</summary>
@@ -70,9 +83,16 @@ public sealed class CreatePeeringFunction(Services? services) : ProvisioningStep
     protected override async Task<PeeringStepResult> RunAsync(ProvisioningState state, StructuredLog log, CancellationToken ct)
     {
         var request = RequestOf(state);
-        var id = state.Plan?.ExistingPeeringId ?? await Services.Provisioner.CreateAsync(request, ct);
+        var record = await Services.Ledger.GetAsync(request.RequestId, ct)
+            ?? throw new PeeringRequestInvalid($"the ledger has no request {request.RequestId}: it was never claimed");
+        OwnedBy(record, state);
+        var id = await Services.Provisioner.CreateAsync(request, record.PeeringId ?? state.Plan?.ExistingPeeringId, ct);
+        if (record.PeeringId is null)
+        {
+            await Services.Ledger.RecordPeeringAsync(request.RequestId, id, ct);
+            log.Count("PeeringsCreated");
+        }
         log.PeeringId = id.Value;
-        log.Count("PeeringsCreated");
         return new PeeringStepResult(id);
     }
 }
@@ -176,6 +196,12 @@ public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStep
         var request = RequestOf(state);
         var plan = PlanOf(state);
         var unmonitored = await Services.Provisioner.UnmonitoredSidesAsync(request, ct);
+        // Provisioned is recorded here, the last step before the outcome leaves.
+        await Services.Ledger.RecordAsync(request.RequestId, new StatusChange
+        {
+            Status = LedgerStatus.Provisioned, At = Now, ExecutionArn = state.ExecutionArn,
+            Detail = $"peering {PeeringOf(state)} active, routed and secured",
+        }, ct);
         log.Count("PeeringsProvisioned");
         var check = new ComplianceCheckDetail(
             new[] { request.Requester.AccountId.Value, request.Accepter.AccountId.Value }.Distinct().ToList(),
@@ -194,7 +220,7 @@ public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStep
             CrossRegion = request.IsCrossRegion,
             DataTransferNote = request.IsCrossRegion ? InterRegionNote : null,
             VpcsWithoutFlowLogs = unmonitored.Select(SideRef.From).ToList(),
-            ExpiresAt = request.ExpiresAt?.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+            ExpiresAt = request.ExpiresAt is { } expiresAt ? LedgerTime.Of(expiresAt) : null,
             RequestedBy = request.RequestedBy,
         }, check);
     }
@@ -215,22 +241,39 @@ public sealed class RollbackPeeringFunction(Services? services) : ProvisioningSt
     protected override async Task<OutcomeResult<ProvisioningFailedEvent>> RunAsync(
         ProvisioningState state, StructuredLog log, CancellationToken ct)
     {
-        var request = RequestOf(state);
-        // The peering id is missing when creation itself failed: look for one by request id anyway,
-        // in case creation succeeded in AWS but its answer was lost.
-        var peeringId = state.Peering?.PeeringId ?? (await Services.Provisioner.FindOwnPeeringAsync(request, ct))?.Id;
-        log.PeeringId = peeringId?.Value;
-        var report = await Services.Remover.RemoveAsync(request.RequestId, request.Requester.Info, request.Accepter.Info, peeringId, ct);
+        // Validation may itself have failed: then the request is read again from the event.
+        var request = state.Request
+            ?? (state.Event is { } envelope && Services.Parser.ParsePeeringRequested(envelope) is { IsValid: true } parsed ? parsed.Value : null);
+        var record = request is null ? null : await Services.Ledger.GetAsync(request.RequestId, ct);
+        Core.Provisioning.RemovalReport? report = null;
+        PeeringConnectionId? peeringId = null;
+        // Only what this execution claimed is rolled back, and only from what the ledger recorded.
+        if (record is not null && record.ExecutionArn == state.ExecutionArn && record.IsLive)
+        {
+            // The peering id is missing when creation failed before it was recorded: look for one
+            // carrying this request id, in case creation succeeded in AWS but its answer was lost.
+            peeringId = record.PeeringId ?? state.Peering?.PeeringId ?? (await Services.Provisioner.FindOwnPeeringAsync(request!, ct))?.Id;
+            log.PeeringId = peeringId?.Value;
+            report = await Services.Remover.RemoveAsync(record, peeringId, ct);
+            await Services.Ledger.RecordAsync(record.RequestId, new StatusChange
+            {
+                Status = LedgerStatus.Failed, At = Now, ExecutionArn = state.ExecutionArn,
+                Detail = $"{state.Error?.Error}: {Truncate(state.Error?.Cause)}", ReleasePair = record.Pair,
+            }, ct);
+        }
         log.Count("PeeringsFailed");
         return new OutcomeResult<ProvisioningFailedEvent>(new ProvisioningFailedEvent
         {
-            RequestId = request.RequestId.Value,
+            RequestId = request?.RequestId.Value,
             VpcPeeringConnectionId = peeringId?.Value,
-            Requester = SideRef.From(request.Requester),
-            Accepter = SideRef.From(request.Accepter),
+            Requester = request is null ? null : SideRef.From(request.Requester),
+            Accepter = request is null ? null : SideRef.From(request.Accepter),
             Error = state.Error?.Error,
-            Cause = state.Error?.Cause,
+            Cause = Truncate(state.Error?.Cause),
             RolledBack = report,
         });
     }
+
+    // An error's cause can be a whole stack trace: the event and the ledger carry its start.
+    private static string? Truncate(string? text) => text is { Length: > 2000 } ? text[..2000] + "…" : text;
 }

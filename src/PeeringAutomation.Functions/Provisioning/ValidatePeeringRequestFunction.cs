@@ -5,9 +5,10 @@ using PeeringAutomation.Functions.Hosting;
 namespace PeeringAutomation.Functions.Provisioning;
 
 /// <summary>
-/// First step of ProvisionPeering: parses the <c>Peering Requested</c> event, reads both sides in
-/// their own accounts and regions, and validates. A refusal is a normal result (with the
-/// rejection event detail), not an error: only AWS trouble makes this step fail.
+/// First step of ProvisionPeering: parses the <c>Peering Requested</c> event, claims it and its VPC
+/// pair in the request ledger, reads both sides in their own accounts and regions, and validates
+/// (<see cref="Core.Provisioning.RequestIntake"/>). A refusal or a duplicate delivery is a normal
+/// result, not an error: only AWS trouble makes this step fail.
 /// </summary>
 public sealed class ValidatePeeringRequestFunction(Services? services)
 {
@@ -21,57 +22,46 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var envelope = await JsonDocument.ParseAsync(input);
+        using var document = await JsonDocument.ParseAsync(input);
+        var (envelope, executionArn) = IntakeInput.Of(document.RootElement);
         var log = new StructuredLog(Step);
-        var result = await ValidateAsync(envelope.RootElement, log, CancellationToken.None);
-        if (result.Accepted)
+        var outcome = await Services.Intake.TakeAsync(envelope, executionArn, CancellationToken.None);
+        log.RequestId = outcome.RequestId;
+        var result = new ValidationResult
+        {
+            Accepted = outcome.IsAccepted,
+            Duplicate = outcome.Duplicate,
+            RequestId = outcome.RequestId,
+            ExecutionArn = executionArn,
+            Request = outcome.Request,
+            Plan = outcome.Plan,
+            Outcome = outcome.IsAccepted || outcome.Duplicate ? null : Rejection(outcome.Request, outcome.Reasons, envelope),
+        };
+        if (outcome.Duplicate)
+        {
+            log.Count("DuplicateDeliveries");
+            log.Info("duplicate delivery: the request is already in the ledger");
+        }
+        else if (result.Accepted)
         {
             log.Info("request accepted");
         }
         else
         {
             log.Count("RequestsRejected");
-            log.Warn("request rejected", ("reasons", string.Join("; ", result.Outcome!.Reasons)));
+            log.Warn("request rejected", ("reasons", string.Join("; ", outcome.Reasons)));
         }
         return await FunctionJson.SerializeAsync(result, PeeringJsonContext.Default.ValidationResult);
     }
 
-    private async Task<ValidationResult> ValidateAsync(JsonElement envelope, StructuredLog log, CancellationToken ct)
+    private static RejectionEvent Rejection(PeeringRequest? request, IReadOnlyList<Reason> reasons, JsonElement envelope) => new()
     {
-        var parsed = Services.Parser.ParsePeeringRequested(envelope);
-        if (!parsed.IsValid)
-        {
-            return Rejected(null, parsed.Reasons, envelope);
-        }
-        var request = parsed.Value;
-        log.RequestId = request.RequestId.Value;
-        var scopeReasons = Services.Validator.CheckScope(request);
-        if (scopeReasons.Count > 0)
-        {
-            return Rejected(request, scopeReasons, envelope);
-        }
-        var requester = Services.Snapshots.ReadAsync(request.Requester, ct);
-        var accepter = Services.Snapshots.ReadAsync(request.Accepter, ct);
-        var outcome = Services.Validator.Validate(request, await requester, await accepter);
-        return outcome.IsAccepted
-            ? new ValidationResult { Accepted = true, Request = request, Plan = outcome.Plan }
-            : Rejected(request, outcome.Reasons, envelope);
-    }
-
-    private static ValidationResult Rejected(PeeringRequest? request, IReadOnlyList<Reason> reasons, JsonElement envelope) =>
-        new()
-        {
-            Accepted = false,
-            Request = request,
-            Outcome = new RejectionEvent
-            {
-                RequestId = request?.RequestId.Value ?? RawString(envelope, "detail", "requestId") ?? RawString(envelope, "id"),
-                Requester = request is null ? RawSide(envelope, "requester") : SideRef.From(request.Requester),
-                Accepter = request is null ? RawSide(envelope, "accepter") : SideRef.From(request.Accepter),
-                Reasons = reasons,
-                RequestedBy = request?.RequestedBy ?? RawString(envelope, "detail", "requestedBy"),
-            },
-        };
+        RequestId = request?.RequestId.Value ?? RawString(envelope, "detail", "requestId") ?? RawString(envelope, "id"),
+        Requester = request is null ? RawSide(envelope, "requester") : SideRef.From(request.Requester),
+        Accepter = request is null ? RawSide(envelope, "accepter") : SideRef.From(request.Accepter),
+        Reasons = reasons,
+        RequestedBy = request?.RequestedBy ?? RawString(envelope, "detail", "requestedBy"),
+    };
 
     // For a request too malformed to parse, still name the sides as far as they can be read,
     // so whoever receives the rejection can tell which request it was.
@@ -94,4 +84,16 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
         }
         return element;
     }
+}
+
+/// <summary>
+/// The provisioning workflow's first input: <c>{"event": &lt;the EventBridge event&gt;, "executionArn": …}</c>
+/// (a Pass state adds the execution, which owns the ledger claim). A bare event is accepted too.
+/// </summary>
+public static class IntakeInput
+{
+    public static (JsonElement Envelope, string? ExecutionArn) Of(JsonElement input) =>
+        input.ValueKind == JsonValueKind.Object && input.TryGetProperty("event", out var envelope)
+            ? (envelope, input.TryGetProperty("executionArn", out var arn) && arn.ValueKind == JsonValueKind.String ? arn.GetString() : null)
+            : (input, null);
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using PeeringAutomation.Core;
+using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Provisioning;
 using PeeringAutomation.Core.Requests;
 using PeeringAutomation.Core.Teardown;
@@ -17,9 +18,6 @@ public sealed record TeardownResolutionResult
 
     /// <summary>The detail of <c>Peering Teardown Rejected</c> when refused.</summary>
     public TeardownRejectedEvent? Outcome { get; init; }
-
-    /// <summary>Account-regions that could not be searched; the state machine alerts on them.</summary>
-    public IReadOnlyList<string> Unreachable { get; init; } = [];
 }
 
 /// <summary>Detail of <c>Peering Teardown Rejected</c>.</summary>
@@ -84,7 +82,7 @@ public sealed class ResolveTeardownFunction(Services? services)
         if (IsScheduledEvent(envelope))
         {
             var expired = await Services.Teardowns.ExpiredAsync(ct);
-            return new TeardownResolutionResult { Accepted = true, Targets = expired.Targets, Unreachable = expired.Unreachable };
+            return new TeardownResolutionResult { Accepted = true, Targets = expired.Targets };
         }
         var parsed = Services.Parser.ParseTeardownRequested(envelope);
         var resolution = parsed.IsValid
@@ -92,13 +90,13 @@ public sealed class ResolveTeardownFunction(Services? services)
             : new TeardownResolution { Reasons = parsed.Reasons };
         if (resolution.Reasons.Count == 0)
         {
-            return new TeardownResolutionResult { Accepted = true, Targets = resolution.Targets, Unreachable = resolution.Unreachable };
+            var askedBy = EventEnvelope.Of(envelope).Account;
+            return new TeardownResolutionResult { Accepted = true, Targets = resolution.Targets.Select(t => t with { AskedBy = askedBy }).ToList() };
         }
         return new TeardownResolutionResult
         {
             Accepted = false,
             Targets = [],
-            Unreachable = resolution.Unreachable,
             Outcome = new TeardownRejectedEvent
             {
                 RequestId = parsed.Value?.RequestId?.Value,
@@ -132,7 +130,20 @@ public sealed class TeardownPeeringFunction(Services? services)
         var target = await JsonSerializer.DeserializeAsync(input, PeeringJsonContext.Default.TeardownTarget)
             ?? throw new PeeringRequestInvalid("the teardown target is empty");
         var log = new StructuredLog(Step) { RequestId = target.RequestId.Value, PeeringId = target.PeeringId.Value };
-        var report = await Services.Remover.RemoveAsync(target.RequestId, target.Requester, target.Accepter, target.PeeringId);
+        // What to remove comes from the ledger record, read again here: never from the Map's input alone.
+        var record = await Services.Ledger.GetAsync(target.RequestId)
+            ?? throw new PeeringRequestInvalid($"the ledger has no request {target.RequestId}; nothing is torn down");
+        if (record.PeeringId != target.PeeringId)
+        {
+            throw new PeeringConflict($"request {target.RequestId} recorded peering {record.PeeringId}, not {target.PeeringId}; nothing is torn down");
+        }
+        var report = await Services.Remover.RemoveAsync(record, target.PeeringId);
+        await Services.Ledger.RecordAsync(record.RequestId, new StatusChange
+        {
+            Status = LedgerStatus.TornDown, At = LedgerTime.Of(Services.Clock.GetUtcNow()),
+            Detail = target.Trigger == TeardownResolver.Expired ? $"expired at {target.ExpiresAt}" : $"teardown asked by account {target.AskedBy}",
+            ReleasePair = record.Pair,
+        });
         log.Info("peering torn down", ("trigger", target.Trigger));
         log.Count("PeeringsTornDown");
         var outcome = new TornDownEvent

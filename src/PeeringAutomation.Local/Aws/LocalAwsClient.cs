@@ -6,7 +6,7 @@ using System.Xml.Linq;
 namespace PeeringAutomation.Local.Aws;
 
 /// <summary>
-/// A deliberately tiny client for the few Step Functions, EventBridge, SNS and CloudWatch Logs calls
+/// A deliberately tiny client for the few Step Functions, EventBridge, SNS, CloudWatch Logs and DynamoDB calls
 /// the local stack makes itself. The package mirror serves no AWSSDK.StepFunctions, AWSSDK.EventBridge
 /// or AWSSDK.SimpleNotificationService, and moto checks no signatures, so a plain HTTP call with the
 /// service's wire protocol (awsJson for the first, query for SNS) is all that is needed. Without an
@@ -60,6 +60,9 @@ public sealed class LocalAwsClient(Uri endpoint, string region) : IDisposable
 
     public Task<JsonObject> EventsAsync(string operation, JsonObject body, CancellationToken ct = default) =>
         JsonAsync("AWSEvents", "1.1", "events", operation, body, ct);
+
+    public Task<JsonObject> DynamoDbAsync(string operation, JsonObject body, CancellationToken ct = default) =>
+        JsonAsync("DynamoDB_20120810", "1.0", "dynamodb", operation, body, ct);
 
     public Task<JsonObject> LogsAsync(string operation, JsonObject body, CancellationToken ct = default) =>
         JsonAsync("Logs_20140328", "1.1", "logs", operation, body, ct);

@@ -58,6 +58,27 @@ public sealed partial class StackDeployer(LocalAwsClient aws, IAmazonSQS sqs, IL
             }
             LogCreated("log group", group.Name);
         }
+        foreach (var table in plan.Tables)
+        {
+            await aws.DynamoDbAsync("CreateTable", (JsonObject)JsonNode.Parse(table.CreateTableJson)!, ct);
+            if (table.PointInTimeRecovery)
+            {
+                await aws.DynamoDbAsync("UpdateContinuousBackups", new JsonObject
+                {
+                    ["TableName"] = table.Name,
+                    ["PointInTimeRecoverySpecification"] = new JsonObject { ["PointInTimeRecoveryEnabled"] = true },
+                }, ct);
+            }
+            if (table.TimeToLiveAttribute is { } ttl)
+            {
+                await aws.DynamoDbAsync("UpdateTimeToLive", new JsonObject
+                {
+                    ["TableName"] = table.Name,
+                    ["TimeToLiveSpecification"] = new JsonObject { ["Enabled"] = true, ["AttributeName"] = ttl },
+                }, ct);
+            }
+            LogCreated("table", table.Name);
+        }
         foreach (var machine in plan.StateMachines)
         {
             await aws.StepFunctionsAsync("CreateStateMachine", new JsonObject

@@ -12,6 +12,7 @@ public sealed record StackPlan
     public required IReadOnlyList<TopicPlan> Topics { get; init; }
     public required IReadOnlyList<QueuePlan> Queues { get; init; }
     public required IReadOnlyList<LogGroupPlan> LogGroups { get; init; }
+    public required IReadOnlyList<TablePlan> Tables { get; init; }
     public required IReadOnlyList<FunctionPlan> Functions { get; init; }
     public required IReadOnlyList<StateMachinePlan> StateMachines { get; init; }
     public required IReadOnlyList<RulePlan> Rules { get; init; }
@@ -33,6 +34,9 @@ public sealed record QueuePlan(string LogicalId, string Name, string Arn, IReadO
 
 /// <summary>A CloudWatch Logs log group.</summary>
 public sealed record LogGroupPlan(string LogicalId, string Name, int? RetentionInDays);
+
+/// <summary>A DynamoDB table: its CreateTable request (JSON), point-in-time recovery and the TTL attribute.</summary>
+public sealed record TablePlan(string LogicalId, string Name, string Arn, string CreateTableJson, bool PointInTimeRecovery, string? TimeToLiveAttribute);
 
 /// <summary>A Lambda function run in-process by the host.</summary>
 public sealed record FunctionPlan(

@@ -37,6 +37,10 @@ public sealed class StackPlanner
         ["AWS::SQS::Queue"] = (["QueueName", "VisibilityTimeout", "MessageRetentionPeriod"], ["Tags", "KmsMasterKeyId", "SqsManagedSseEnabled"]),
         ["AWS::Logs::LogGroup"] = (["LogGroupName", "RetentionInDays"], ["Tags", "KmsKeyId"]),
         ["AWS::Lambda::EventInvokeConfig"] = (["FunctionName", "Qualifier", "MaximumRetryAttempts", "DestinationConfig"], ["MaximumEventAgeInSeconds"]),
+        ["AWS::DynamoDB::Table"] = (
+            ["TableName", "KeySchema", "AttributeDefinitions", "BillingMode", "GlobalSecondaryIndexes", "DeletionProtectionEnabled",
+             "PointInTimeRecoverySpecification", "TimeToLiveSpecification"],
+            ["SSESpecification", "Tags", "ContributorInsightsSpecification"]),
     };
 
     private static readonly string[] TopLevelKeys =
@@ -122,6 +126,7 @@ public sealed class StackPlanner
         var rules = new List<RulePlan>();
         var invokeConfigs = new Dictionary<string, InvokeConfigPlan>();
         var subscriptions = new List<(string TopicArn, SubscriptionPlan Subscription)>();
+        var tables = new List<TablePlan>();
 
         foreach (var (id, type, props) in active)
         {
@@ -164,6 +169,9 @@ public sealed class StackPlanner
                     break;
                 case "AWS::Events::Rule":
                     rules.Add(PlanRule(id, identity, props, at));
+                    break;
+                case "AWS::DynamoDB::Table":
+                    tables.Add(PlanTable(id, identity, props, at));
                     break;
                 case "AWS::Lambda::EventInvokeConfig":
                     var function = Str(props["FunctionName"], at);
@@ -208,6 +216,7 @@ public sealed class StackPlanner
             Topics = topics,
             Queues = queues,
             LogGroups = logGroups,
+            Tables = tables,
             Functions = functions,
             StateMachines = machines,
             Rules = rules,
@@ -500,6 +509,7 @@ public sealed class StackPlanner
             "AWS::SNS::Topic" => NameFrom("TopicName") is var topic ? Make($"arn:aws:sns:{a}:{topic}", ("TopicArn", $"arn:aws:sns:{a}:{topic}"), ("TopicName", topic)) : null,
             "AWS::SQS::Queue" => NameFrom("QueueName") is var q ? Make($"http://sqs.{region}.localhost/{accountId}/{q}", ("Arn", $"arn:aws:sqs:{a}:{q}"), ("QueueName", q), ("QueueUrl", $"http://sqs.{region}.localhost/{accountId}/{q}")) : null,
             "AWS::Logs::LogGroup" => NameFrom("LogGroupName") is var lg ? Make(lg, ("Arn", $"arn:aws:logs:{a}:log-group:{lg}:*")) : null,
+            "AWS::DynamoDB::Table" => NameFrom("TableName") is var table ? Make(table, ("Arn", $"arn:aws:dynamodb:{a}:table/{table}")) : null,
             "AWS::IAM::Role" => NameFrom("RoleName") is var role ? Make(role, ("Arn", $"arn:aws:iam::{accountId}:role/{role}"), ("RoleId", role)) : null,
             "AWS::IAM::ManagedPolicy" => NameFrom("ManagedPolicyName") is var mp ? Make($"arn:aws:iam::{accountId}:policy/{mp}", ("PolicyArn", $"arn:aws:iam::{accountId}:policy/{mp}")) : null,
             _ => Make(logicalId),
@@ -507,6 +517,33 @@ public sealed class StackPlanner
         resolvingIdentity.Remove(logicalId);
         identities[logicalId] = identity!;
         return identity;
+    }
+
+    /// <summary>
+    /// A DynamoDB table: the CreateTable call is the resolved properties themselves (same names), less
+    /// the settings CloudFormation applies with other calls (point-in-time recovery, TTL).
+    /// </summary>
+    private TablePlan PlanTable(string id, ResourceIdentity identity, JsonObject props, string at)
+    {
+        var create = new JsonObject { ["TableName"] = identity.Ref };
+        foreach (var name in new[] { "KeySchema", "AttributeDefinitions", "BillingMode", "GlobalSecondaryIndexes", "DeletionProtectionEnabled" })
+        {
+            if (props[name] is { } value)
+            {
+                create[name] = Resolve(value, $"{at}.{name}")?.DeepClone();
+            }
+        }
+        if (create["KeySchema"] is null || create["AttributeDefinitions"] is null)
+        {
+            throw new TemplateError($"{at}: KeySchema and AttributeDefinitions are required");
+        }
+        var pitr = Resolve(props["PointInTimeRecoverySpecification"], at)?["PointInTimeRecoveryEnabled"] is { } enabled
+                   && IntrinsicResolver.AsString(enabled, at) == "true";
+        var ttl = Resolve(props["TimeToLiveSpecification"], at) is JsonObject spec && spec["Enabled"] is { } on
+                  && IntrinsicResolver.AsString(on, at) == "true" && spec["AttributeName"] is { } attribute
+            ? Str(attribute, at)
+            : null;
+        return new TablePlan(id, identity.Ref, identity.Attributes["Arn"], create.ToJsonString(), pitr, ttl);
     }
 
     private string RuleArn(string bus, string rule) =>

@@ -1,0 +1,62 @@
+using PeeringAutomation.Core.Model;
+
+namespace PeeringAutomation.Core.Ledger;
+
+/// <summary>What a claim found.</summary>
+public enum ClaimResult
+{
+    /// <summary>The record and the pair lock were written together.</summary>
+    Claimed,
+
+    /// <summary>A record with this request id exists already (nothing was written).</summary>
+    RequestExists,
+
+    /// <summary>Another request holds the pair (nothing was written).</summary>
+    PairLocked,
+}
+
+/// <summary>The answer to a claim: what happened and what stood in the way.</summary>
+public sealed record ClaimOutcome(ClaimResult Result, RequestRecord? Existing = null, PairLock? Lock = null);
+
+/// <summary>
+/// The request ledger (a DynamoDB table in the hub): one record per request id and one lock per VPC
+/// pair, written with conditions so that duplicate deliveries and concurrent requests decide by
+/// compare-and-set, which EC2 lacks. Every write is safe to repeat.
+/// </summary>
+public interface IRequestLedger
+{
+    /// <summary>Writes a new record and its pair lock in one transaction; neither when either exists.</summary>
+    Task<ClaimOutcome> ClaimAsync(RequestRecord record, CancellationToken ct = default);
+
+    /// <summary>Writes a new record and replaces <paramref name="stale"/> (only if it is still held as read) in one transaction.</summary>
+    Task<ClaimOutcome> TakeOverAsync(RequestRecord record, PairLock stale, CancellationToken ct = default);
+
+    /// <summary>
+    /// Writes a record that holds no lock (a refusal, or an auto-accepted peering), indexed by its peering
+    /// id when it has one; false when the id exists.
+    /// </summary>
+    Task<bool> PutAsync(RequestRecord record, CancellationToken ct = default);
+
+    Task<RequestRecord?> GetAsync(RequestId id, CancellationToken ct = default);
+
+    Task<PairLock?> GetPairLockAsync(VpcPair pair, CancellationToken ct = default);
+
+    /// <summary>
+    /// Moves a request to a status with a history entry (and the plan, reasons, lock release the change
+    /// carries). A request already in that status is left as it is, so a retried step writes once.
+    /// </summary>
+    Task RecordAsync(RequestId id, StatusChange change, CancellationToken ct = default);
+
+    /// <summary>Records the peering the request created (and indexes it by peering id); repeating it is harmless.</summary>
+    Task RecordPeeringAsync(RequestId id, PeeringConnectionId peering, CancellationToken ct = default);
+
+    /// <summary>The record of the request that made or accepted this peering, or null when the ledger does not know it.</summary>
+    Task<RequestRecord?> FindByPeeringAsync(PeeringConnectionId peering, CancellationToken ct = default);
+
+    /// <summary>Which of these peerings the ledger knows, with the request that made or accepted each (batched reads).</summary>
+    Task<IReadOnlyDictionary<PeeringConnectionId, RequestId>> KnownPeeringsAsync(
+        IReadOnlyCollection<PeeringConnectionId> peerings, CancellationToken ct = default);
+
+    /// <summary>Live requests whose <c>expiresAt</c> is at or before <paramref name="now"/> (the expiry index, not an EC2 scan).</summary>
+    Task<IReadOnlyList<RequestRecord>> ExpiredAsync(DateTimeOffset now, CancellationToken ct = default);
+}

@@ -1,0 +1,177 @@
+using PeeringAutomation.Core;
+using PeeringAutomation.Core.Ledger;
+using PeeringAutomation.Core.Model;
+
+namespace PeeringAutomation.Functions.Tests;
+
+/// <summary>
+/// The request ledger in memory, with the same conditional semantics as the DynamoDB one (the
+/// adapter's moto-backed tests prove those): all-or-nothing claims, status changes that write once,
+/// lock releases only by the owner. Counts calls the way DynamoDB bills them (one per API call).
+/// </summary>
+internal sealed class InMemoryRequestLedger : IRequestLedger
+{
+    private readonly Lock gate = new();
+
+    public Dictionary<RequestId, RequestRecord> Records { get; } = [];
+
+    public Dictionary<VpcPair, PairLock> Locks { get; } = [];
+
+    public Dictionary<PeeringConnectionId, RequestId> Peerings { get; } = [];
+
+    public List<string> Calls { get; } = [];
+
+    public Task<ClaimOutcome> ClaimAsync(RequestRecord record, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("TransactWriteItems");
+            if (Records.TryGetValue(record.RequestId, out var existing))
+            {
+                return Task.FromResult(new ClaimOutcome(ClaimResult.RequestExists, Existing: existing));
+            }
+            if (Locks.TryGetValue(record.Pair, out var held))
+            {
+                return Task.FromResult(new ClaimOutcome(ClaimResult.PairLocked, Lock: held));
+            }
+            Records[record.RequestId] = record;
+            Locks[record.Pair] = LockOf(record);
+            return Task.FromResult(new ClaimOutcome(ClaimResult.Claimed));
+        }
+    }
+
+    public async Task<ClaimOutcome> TakeOverAsync(RequestRecord record, PairLock stale, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("TransactWriteItems");
+            if (Records.TryGetValue(record.RequestId, out var existing))
+            {
+                return new ClaimOutcome(ClaimResult.RequestExists, Existing: existing);
+            }
+            if (Locks.TryGetValue(record.Pair, out var held))
+            {
+                if (held != stale)
+                {
+                    return new ClaimOutcome(ClaimResult.PairLocked, Lock: held);
+                }
+                Records[record.RequestId] = record;
+                Locks[record.Pair] = LockOf(record);
+                return new ClaimOutcome(ClaimResult.Claimed);
+            }
+        }
+        return await ClaimAsync(record, ct);
+    }
+
+    public Task<bool> PutAsync(RequestRecord record, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("TransactWriteItems");
+            if (!Records.TryAdd(record.RequestId, record))
+            {
+                return Task.FromResult(false);
+            }
+            if (record.PeeringId is { } peering)
+            {
+                Peerings[peering] = record.RequestId;
+            }
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<RequestRecord?> GetAsync(RequestId id, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("GetItem");
+            return Task.FromResult(Records.GetValueOrDefault(id));
+        }
+    }
+
+    public Task<PairLock?> GetPairLockAsync(VpcPair pair, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("GetItem");
+            return Task.FromResult(Locks.GetValueOrDefault(pair));
+        }
+    }
+
+    public Task RecordAsync(RequestId id, StatusChange change, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add(change.ReleasePair is null ? "UpdateItem" : "TransactWriteItems");
+            if (Records.TryGetValue(id, out var record) && record.Status != change.Status)
+            {
+                Records[id] = record with
+                {
+                    Status = change.Status,
+                    Plan = change.Plan ?? record.Plan,
+                    Reasons = change.Reasons ?? record.Reasons,
+                    History = [.. record.History, new HistoryEntry(change.Status, change.At, change.ExecutionArn, change.Detail)],
+                };
+                if (change.ReleasePair is { } pair && Locks.TryGetValue(pair, out var held) && held.Owner == id)
+                {
+                    Locks.Remove(pair);
+                }
+            }
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task RecordPeeringAsync(RequestId id, PeeringConnectionId peering, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("TransactWriteItems");
+            if (!Records.TryGetValue(id, out var record) || (record.PeeringId is { } other && other != peering))
+            {
+                throw new PeeringConflict($"request {id} cannot record peering {peering}");
+            }
+            Records[id] = record with { PeeringId = peering };
+            Peerings[peering] = id;
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<RequestRecord?> FindByPeeringAsync(PeeringConnectionId peering, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("GetItem");
+            if (!Peerings.TryGetValue(peering, out var id))
+            {
+                return Task.FromResult<RequestRecord?>(null);
+            }
+            Calls.Add("GetItem");
+            return Task.FromResult(Records.GetValueOrDefault(id));
+        }
+    }
+
+    public Task<IReadOnlyDictionary<PeeringConnectionId, RequestId>> KnownPeeringsAsync(
+        IReadOnlyCollection<PeeringConnectionId> peerings, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.AddRange(Enumerable.Repeat("BatchGetItem", (peerings.Count + 99) / 100));
+            IReadOnlyDictionary<PeeringConnectionId, RequestId> known = peerings.Distinct()
+                .Where(Peerings.ContainsKey).ToDictionary(p => p, p => Peerings[p]);
+            return Task.FromResult(known);
+        }
+    }
+
+    public Task<IReadOnlyList<RequestRecord>> ExpiredAsync(DateTimeOffset now, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("Query");
+            IReadOnlyList<RequestRecord> expired = Records.Values.Where(r => r.IsLive && r.ExpiresAt is { } at && at <= now).ToList();
+            return Task.FromResult(expired);
+        }
+    }
+
+    private static PairLock LockOf(RequestRecord record) =>
+        new(record.Pair, record.RequestId, record.ExecutionArn, record.History.FirstOrDefault()?.At ?? "");
+}
