@@ -1,0 +1,159 @@
+using System.Text.Json.Nodes;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using PeeringAutomation.Aws.Tests.Moto;
+using PeeringAutomation.Core;
+using PeeringAutomation.Core.Ledger;
+using PeeringAutomation.Core.Model;
+using PeeringAutomation.Core.Provisioning;
+using PeeringAutomation.Local.Aws;
+using PeeringAutomation.Local.Deploy;
+using PeeringAutomation.Local.Hosting;
+
+namespace PeeringAutomation.Aws.Tests.Integration;
+
+/// <summary>The ledger against DynamoDB (moto), on the table template.yaml defines.</summary>
+public sealed class DynamoDbRequestLedgerTests(MotoFixture moto) : MotoTest(moto)
+{
+    private static readonly VpcId VpcA = VpcId.Parse("vpc-0a0000000000000a1");
+    private static readonly VpcId VpcB = VpcId.Parse("vpc-0b0000000000000b1");
+    private static readonly VpcId VpcC = VpcId.Parse("vpc-0c0000000000000c1");
+
+    private AmazonDynamoDBClient dynamo = null!;
+    private DynamoDbRequestLedger ledger = null!;
+
+    public override async Task InitializeAsync()
+    {
+        await base.InitializeAsync();
+        var plan = StackPlanner.Plan(RepositoryFiles.Find("template.yaml")!, "us-east-1", Hub.Value,
+            new Dictionary<string, string> { ["ManagedAccountIds"] = Hub.Value, ["MemberRoleExternalId"] = ExternalId },
+            new Dictionary<string, string>());
+        var table = plan.Tables.ShouldHaveSingleItem();
+        using var raw = new LocalAwsClient(Moto.Server.Endpoint, "us-east-1");
+        await raw.DynamoDbAsync("CreateTable", (JsonObject)JsonNode.Parse(table.CreateTableJson)!);
+        dynamo = new AmazonDynamoDBClient(HubCredentials, AwsClientConfig.DynamoDb(Options, UsEast1));
+        ledger = new DynamoDbRequestLedger(dynamo, table.Name);
+    }
+
+    private static RequestRecord Record(string id, VpcId a, VpcId b, string fingerprint = "f1", DateTimeOffset? expiresAt = null) => new()
+    {
+        RequestId = RequestId.Parse(id),
+        Requester = new PeeringSideInfo(Requester, UsEast1, a),
+        Accepter = new PeeringSideInfo(Accepter, EuWest1, b),
+        Asker = new RequestAsker { Account = Requester.Value, RequestedBy = "alice@example.com", EventId = "e-1", EventTime = "2026-11-27T10:00:00Z" },
+        Fingerprint = fingerprint,
+        Status = LedgerStatus.Requested,
+        ExecutionArn = "arn:aws:states:us-east-1:123456789012:execution:p:" + id,
+        ExpiresAt = expiresAt,
+        History = [new HistoryEntry(LedgerStatus.Requested, "2026-11-27T10:00:00Z", "arn:x", "asked")],
+    };
+
+    [Fact]
+    public async Task LedgerClaim_WritesRecordAndLockTogetherThenRefusesTheSameIdAndThePair()
+    {
+        (await ledger.ClaimAsync(Record("chg-1", VpcA, VpcB))).Result.ShouldBe(ClaimResult.Claimed);
+
+        var again = await ledger.ClaimAsync(Record("chg-1", VpcA, VpcB));
+        var pair = await ledger.ClaimAsync(Record("chg-2", VpcB, VpcA));
+
+        again.Result.ShouldBe(ClaimResult.RequestExists);
+        again.Existing!.Asker.RequestedBy.ShouldBe("alice@example.com");
+        pair.Result.ShouldBe(ClaimResult.PairLocked);
+        pair.Lock!.Owner.Value.ShouldBe("chg-1");
+        (await ledger.GetAsync(RequestId.Parse("chg-2"))).ShouldBeNull("a refused claim writes nothing");
+    }
+
+    [Fact]
+    public async Task LedgerTakeOver_ReplacesTheLockOnlyWhileItIsHeldAsRead()
+    {
+        await ledger.ClaimAsync(Record("chg-1", VpcA, VpcB));
+        var stale = (await ledger.GetPairLockAsync(VpcPair.Of(VpcA, VpcB)))!;
+
+        (await ledger.TakeOverAsync(Record("chg-2", VpcA, VpcB), stale)).Result.ShouldBe(ClaimResult.Claimed);
+        var late = await ledger.TakeOverAsync(Record("chg-3", VpcA, VpcB), stale);
+
+        late.Result.ShouldBe(ClaimResult.PairLocked);
+        late.Lock!.Owner.Value.ShouldBe("chg-2");
+    }
+
+    [Fact]
+    public async Task LedgerRecord_WritesEachStatusOnceAndReleasesOnlyItsOwnLock()
+    {
+        var plan = new PeeringPlan
+        {
+            Requester = new SidePlan
+            {
+                Side = new PeeringSideInfo(Requester, UsEast1, VpcA),
+                Routes = [new PlannedRoute(RouteTableId.Parse("rtb-0a0000000000000a1"), Cidr.Parse("10.2.0.0/16"))],
+                GroupRules = [new PlannedGroupRules(SecurityGroupId.Parse("sg-0a0000000000000a1"),
+                    [new IngressPermission { Protocol = "tcp", FromPort = 443, ToPort = 443, SourceCidr = Cidr.Parse("10.2.0.0/16"), Description = "peering-automation chg-1" }])],
+            },
+            Accepter = new SidePlan { Side = new PeeringSideInfo(Accepter, EuWest1, VpcB), Routes = [], GroupRules = [] },
+        };
+        var id = RequestId.Parse("chg-1");
+        await ledger.ClaimAsync(Record("chg-1", VpcA, VpcB, expiresAt: DateTimeOffset.Parse("2026-12-01T00:00:00Z")));
+        var provisioning = new StatusChange { Status = LedgerStatus.Provisioning, At = "2026-11-27T10:00:01Z", Plan = plan, Detail = "validated" };
+
+        await ledger.RecordAsync(id, provisioning);
+        await ledger.RecordAsync(id, provisioning);
+        await ledger.RecordPeeringAsync(id, PeeringConnectionId.Parse("pcx-0a0000000000000a1"));
+        await ledger.RecordPeeringAsync(id, PeeringConnectionId.Parse("pcx-0a0000000000000a1"));
+        await Should.ThrowAsync<PeeringConflict>(() => ledger.RecordPeeringAsync(id, PeeringConnectionId.Parse("pcx-0b0000000000000b1")));
+
+        var record = (await ledger.GetAsync(id))!;
+        record.History.Select(h => h.Status).ShouldBe([LedgerStatus.Requested, LedgerStatus.Provisioning]);
+        record.Plan!.Requester.GroupRules[0].Permissions[0].Description.ShouldBe("peering-automation chg-1");
+        (await ledger.FindByPeeringAsync(PeeringConnectionId.Parse("pcx-0a0000000000000a1")))!.RequestId.ShouldBe(id);
+        (await ledger.ExpiredAsync(DateTimeOffset.Parse("2026-12-02T00:00:00Z"))).ShouldHaveSingleItem().RequestId.ShouldBe(id);
+        (await ledger.ExpiredAsync(DateTimeOffset.Parse("2026-11-30T00:00:00Z"))).ShouldBeEmpty();
+
+        // Another request's lock on another pair is never released by this one.
+        await ledger.ClaimAsync(Record("chg-9", VpcB, VpcC));
+        await ledger.RecordAsync(id, new StatusChange { Status = LedgerStatus.TornDown, At = "2026-11-28T00:00:00Z", ReleasePair = VpcPair.Of(VpcB, VpcC) });
+        (await ledger.GetPairLockAsync(VpcPair.Of(VpcB, VpcC)))!.Owner.Value.ShouldBe("chg-9");
+        (await ledger.GetAsync(id))!.Status.ShouldBe(LedgerStatus.TornDown);
+        (await ledger.ExpiredAsync(DateTimeOffset.Parse("2026-12-02T00:00:00Z"))).ShouldBeEmpty("a terminal request leaves the expiry index");
+
+        await ledger.RecordAsync(RequestId.Parse("chg-9"), new StatusChange { Status = LedgerStatus.Failed, At = "2026-11-28T00:00:00Z", ReleasePair = VpcPair.Of(VpcB, VpcC) });
+        (await ledger.GetPairLockAsync(VpcPair.Of(VpcB, VpcC))).ShouldBeNull();
+    }
+
+    [Fact]
+    public async Task LedgerKnownPeerings_ReadsInBatchesGivenMoreThanOneHundred()
+    {
+        var record = Record("auto-accept-pcx-0a0000000000000a1", VpcA, VpcB) with
+        {
+            Status = LedgerStatus.Provisioned, Trigger = LedgerTrigger.AutoAccept, PeeringId = PeeringConnectionId.Parse("pcx-0a0000000000000a1"),
+        };
+        (await ledger.PutAsync(record)).ShouldBeTrue();
+        (await ledger.PutAsync(record)).ShouldBeFalse();
+        var asked = Enumerable.Range(0, 150).Select(i => PeeringConnectionId.Parse($"pcx-{i:x17}")).Append(record.PeeringId!.Value).ToList();
+
+        var known = await ledger.KnownPeeringsAsync(asked);
+
+        known.ShouldHaveSingleItem().Value.ShouldBe(record.RequestId);
+    }
+
+    [Fact]
+    public async Task LedgerItems_AnswerThePeopleQueriesThroughTheTemplateIndexes()
+    {
+        await ledger.ClaimAsync(Record("chg-1", VpcA, VpcB));
+
+        var byAccount = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = "peering-automation-requests", IndexName = "ByRequesterAccountStatus",
+            KeyConditionExpression = "requesterAccountId = :a AND #s = :s",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = "status" },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":a"] = new() { S = Requester.Value }, [":s"] = new() { S = "Requested" } },
+        });
+        var byVpc = await dynamo.QueryAsync(new QueryRequest
+        {
+            TableName = "peering-automation-requests", IndexName = "ByAccepterVpc",
+            KeyConditionExpression = "accepterVpcId = :v",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":v"] = new() { S = VpcB.Value } },
+        });
+
+        byAccount.Items.ShouldHaveSingleItem()["requestId"].S.ShouldBe("chg-1");
+        byVpc.Items.ShouldHaveSingleItem()["askerAccount"].S.ShouldBe(Requester.Value);
+    }
+}
