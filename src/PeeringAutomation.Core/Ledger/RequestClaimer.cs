@@ -22,8 +22,8 @@ public enum ClaimVerdict
     PairHeld,
 }
 
-/// <summary>The verdict with the record that decided it (the existing one, or ours) and the lock in the way.</summary>
-public sealed record ClaimDecision(ClaimVerdict Verdict, RequestRecord Record, PairLock? Lock = null);
+/// <summary>The verdict with the record that decided it (the existing one, or ours), the lock in the way and its holder's record.</summary>
+public sealed record ClaimDecision(ClaimVerdict Verdict, RequestRecord Record, PairLock? Lock = null, RequestRecord? Holder = null);
 
 /// <summary>
 /// Claims a request in the ledger: one conditional transaction writes the record and the pair lock.
@@ -45,12 +45,14 @@ public sealed class RequestClaimer(IRequestLedger ledger, IEc2GatewayFactory gat
                     return new ClaimDecision(ClaimVerdict.Owned, record);
                 case ClaimResult.RequestExists:
                     return Existing(record, outcome.Existing!);
-                case ClaimResult.PairLocked when attempt < Attempts && await IsStaleAsync(outcome.Lock!, ct):
-                    outcome = await ledger.TakeOverAsync(record, outcome.Lock!, ct);
-                    continue;
-                default:
-                    return new ClaimDecision(ClaimVerdict.PairHeld, record, outcome.Lock);
             }
+            var held = outcome.Lock!;
+            var holder = await ledger.GetAsync(held.Owner, ct);
+            if (attempt >= Attempts || !await IsStaleAsync(holder, ct))
+            {
+                return new ClaimDecision(ClaimVerdict.PairHeld, record, held, holder);
+            }
+            outcome = await ledger.TakeOverAsync(record, held, ct);
         }
     }
 
@@ -65,9 +67,8 @@ public sealed class RequestClaimer(IRequestLedger ledger, IEc2GatewayFactory gat
             : new ClaimDecision(ClaimVerdict.Duplicate, existing);
     }
 
-    private async Task<bool> IsStaleAsync(PairLock held, CancellationToken ct)
+    private async Task<bool> IsStaleAsync(RequestRecord? owner, CancellationToken ct)
     {
-        var owner = await ledger.GetAsync(held.Owner, ct);
         if (owner is null || !owner.IsLive)
         {
             return true;

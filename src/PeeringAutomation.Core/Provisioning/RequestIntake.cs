@@ -82,9 +82,10 @@ public sealed class RequestIntake(
                     "use a new request id"));
             case ClaimVerdict.PairHeld:
                 var held = claim.Lock!;
+                var peering = claim.Holder?.PeeringId is { } pcx ? $"peering {pcx}, " : "";
                 var reason = new Reason(ReasonCodes.DuplicatePeering,
-                    $"VPCs {held.Pair.First} and {held.Pair.Second} are already being peered by request {held.Owner} (since {held.Since}); " +
-                    "AWS allows one peering per VPC pair");
+                    $"VPCs {held.Pair.First} and {held.Pair.Second} are already being peered by request {held.Owner} " +
+                    $"({peering}{claim.Holder?.Status ?? "status unknown"} since {held.Since}); AWS allows one peering per VPC pair");
                 await ledger.PutAsync(record with
                 {
                     Status = LedgerStatus.Rejected,

@@ -64,6 +64,17 @@ public sealed class AccountClients(Uri endpoint, string hubAccountId, string hub
         return client;
     }
 
+    /// <summary>A DynamoDB client in the hub account and region (the request ledger's table lives there).</summary>
+    public Amazon.DynamoDBv2.IAmazonDynamoDB HubDynamoDb()
+    {
+        var client = new Amazon.DynamoDBv2.AmazonDynamoDBClient(HubCredentials, Config(new Amazon.DynamoDBv2.AmazonDynamoDBConfig(), hubRegion));
+        lock (owned)
+        {
+            owned.Add(client);
+        }
+        return client;
+    }
+
     /// <summary>An STS client for the hub.</summary>
     public IAmazonSecurityTokenService HubSts(string? region = null) =>
         new AmazonSecurityTokenServiceClient(HubCredentials, Config(new AmazonSecurityTokenServiceConfig(), region ?? hubRegion));

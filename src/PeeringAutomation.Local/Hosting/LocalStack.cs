@@ -64,6 +64,9 @@ public sealed class LocalStack : IAsyncDisposable
     /// <summary>Raw Step Functions / EventBridge / SNS / Logs calls as the hub.</summary>
     public LocalAwsClient Aws { get; private set; } = null!;
 
+    /// <summary>The request ledger as the functions see it (null when the template has no table).</summary>
+    public Core.Ledger.IRequestLedger? Ledger { get; private set; }
+
     /// <summary>SDK clients per account and region (member accounts through sts:AssumeRole).</summary>
     public AccountClients Clients { get; private set; } = null!;
 
@@ -164,6 +167,10 @@ public sealed class LocalStack : IAsyncDisposable
         Clients = new AccountClients(Endpoint, AccountId, Region, memberRole);
         disposables.Add(Clients);
         sqs = Clients.HubSqs();
+        if (Plan.Tables.Count == 1)
+        {
+            Ledger = new PeeringAutomation.Aws.DynamoDbRequestLedger(Clients.HubDynamoDb(), Plan.Tables[0].Name);
+        }
 
         TargetDispatcher dispatcher = null!;
         var invoker = new AsyncInvoker((arn, record, outcome, token) => dispatcher.SendToDestinationAsync(arn, record, outcome, token), logs.CreateLogger<AsyncInvoker>());
