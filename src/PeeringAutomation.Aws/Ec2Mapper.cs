@@ -30,6 +30,7 @@ internal static class Ec2Mapper
         Id = VpcId.Parse(vpc.VpcId),
         OwnerId = AccountId.Parse(vpc.OwnerId),
         State = vpc.State?.Value ?? "available",
+        Tags = ToTags(vpc.Tags),
         // Only blocks in state "associated" route traffic; associating/disassociating/failed ones
         // must not count for overlap checks or routes.
         Ipv4Blocks = (vpc.CidrBlockAssociationSet ?? [])

@@ -33,7 +33,7 @@ public sealed class ApiCallCountTests
         world.Ec2.Calls.Clear();
         var services = world.Services;
 
-        var resolution = await services.Teardowns.ResolveAsync(new Core.Requests.TeardownRequest { RequestId = RequestId.Parse("chg-42") });
+        var resolution = await services.Teardowns.ResolveAsync(new Core.Requests.TeardownRequest { RequestId = RequestId.Parse("chg-42") }, "123456789012");
         var target = resolution.Targets.Single();
         await services.Remover.RemoveAsync((await world.Ledger.GetAsync(target.RequestId))!, target.PeeringId);
 

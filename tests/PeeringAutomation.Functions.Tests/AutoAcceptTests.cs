@@ -12,14 +12,19 @@ public sealed class AutoAcceptTests
     private static async Task<JsonNode> ScanAsync(ProvisioningWorld world) =>
         await ProvisioningWorld.InvokeAsync(new AutoAcceptPeeringsFunction(world.Services).Handle, new JsonObject());
 
-    private static ProvisioningWorld WorldAllowingPartner(bool rejectUnlisted = false) => new(s => s with
+    private static ProvisioningWorld WorldAllowingPartner(bool rejectUnlisted = false)
     {
-        Policy = s.Policy with
+        var world = new ProvisioningWorld(s => s with
         {
-            AllowedPeerAccounts = new HashSet<AccountId> { ProvisioningWorld.Requester.Account, Partner.Account },
-            RejectUnlistedRequests = rejectUnlisted,
-        },
-    });
+            Policy = s.Policy with
+            {
+                AllowedPeerAccounts = new HashSet<AccountId> { ProvisioningWorld.Requester.Account, Partner.Account },
+                RejectUnlistedRequests = rejectUnlisted,
+            },
+        });
+        world.AccepterConsentsTo($"{Partner.Account},{ProvisioningWorld.Requester.Account}");
+        return world;
+    }
 
     [Fact]
     public async Task AutoAcceptPeeringsFunctionHandle_AcceptsGivenAllowedPartnerWithoutOverlap()
@@ -120,5 +125,31 @@ public sealed class AutoAcceptTests
         world.Ec2.Peerings[id].Status.ShouldBe(PeeringStatus.Active);
         result["scanFailures"]!.AsArray().Select(f => f!["accountId"]!.GetValue<string>())
             .ShouldAllBe(a => a == ProvisioningWorld.Requester.Account.Value);
+    }
+
+    [Fact]
+    public async Task AutoAcceptPeeringsFunctionHandle_RefusesGivenAllowedPartnerButNoConsentTag()
+    {
+        var world = WorldAllowingPartner();
+        world.AccepterConsentsTo("999999999999,vpc-00000000000000fff");
+        var id = await world.RequestFromOutsideAsync(Partner, "172.31.0.0/16");
+
+        var result = await ScanAsync(world);
+
+        world.Ec2.Peerings[id].Status.ShouldBe(PeeringStatus.PendingAcceptance);
+        result["refused"]![0]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("AccepterConsentRequired");
+    }
+
+    [Fact]
+    public async Task AutoAcceptPeeringsFunctionHandle_AcceptsNobodyGivenAnEmptyAllowList()
+    {
+        var world = new ProvisioningWorld();
+        world.AccepterConsentsTo("*");
+        var id = await world.RequestFromOutsideAsync(Partner, "172.31.0.0/16");
+
+        var result = await ScanAsync(world);
+
+        world.Ec2.Peerings[id].Status.ShouldBe(PeeringStatus.PendingAcceptance);
+        result["refused"]![0]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("AccountNotAllowed");
     }
 }

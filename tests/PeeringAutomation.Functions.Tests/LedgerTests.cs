@@ -146,7 +146,7 @@ public sealed class LedgerTests
     public async Task ProvisioningHandlers_RecordTheAskerAndTheWholeHistoryGivenARequestProvisionedThenTornDown()
     {
         await world.ProvisionAsync(world.Event(d => d["requestedBy"] = "alice@example.com"));
-        var target = (await world.Services.Teardowns.ResolveAsync(new Core.Requests.TeardownRequest { RequestId = RequestId.Parse("chg-42") })).Targets.Single();
+        var target = (await world.Services.Teardowns.ResolveAsync(new Core.Requests.TeardownRequest { RequestId = RequestId.Parse("chg-42") }, "123456789012")).Targets.Single();
         await ProvisioningWorld.InvokeAsync(new Teardown.TeardownPeeringFunction(world.Services).Handle,
             System.Text.Json.JsonSerializer.SerializeToNode(target, PeeringJsonContext.Default.TeardownTarget)!);
 
@@ -169,7 +169,7 @@ public sealed class LedgerTests
         };
         var index = world.Ec2.Groups.FindIndex(g => g.Group.Id == world.AccepterGroup);
         world.Ec2.Groups[index] = (world.Ec2.Groups[index].Scope, world.Ec2.Groups[index].Group with { Ingress = [forged] });
-        var target = (await world.Services.Teardowns.ResolveAsync(new Core.Requests.TeardownRequest { RequestId = RequestId.Parse("chg-42") })).Targets.Single();
+        var target = (await world.Services.Teardowns.ResolveAsync(new Core.Requests.TeardownRequest { RequestId = RequestId.Parse("chg-42") }, "123456789012")).Targets.Single();
 
         await ProvisioningWorld.InvokeAsync(new Teardown.TeardownPeeringFunction(world.Services).Handle,
             System.Text.Json.JsonSerializer.SerializeToNode(target, PeeringJsonContext.Default.TeardownTarget)!);

@@ -99,24 +99,4 @@ public sealed class ProvisioningHandlersTests
         outcome["error"]!.GetValue<string>().ShouldBe("PeeringConflict");
         outcome["rolledBack"]!["peeringDeleted"]!.GetValue<bool>().ShouldBeTrue();
     }
-
-    [Fact]
-    public async Task AcceptPeeringFunctionHandle_RefusesGivenRequesterRemovedFromAllowList()
-    {
-        var state = await ProvisioningWorld.InvokeAsync(new ValidatePeeringRequestFunction(world.Services).Handle, world.Event());
-        state["peering"] = await ProvisioningWorld.InvokeAsync(new CreatePeeringFunction(world.Services).Handle, state);
-        var narrowed = new Hosting.Services(
-            ProvisioningWorld.Settings() with
-            {
-                Policy = ProvisioningWorld.Settings().Policy with
-                {
-                    AllowedPeerAccounts = new HashSet<AccountId> { ProvisioningWorld.Accepter.Account },
-                },
-            },
-            world.Ec2, world.Ledger, TimeProvider.System);
-
-        await Should.ThrowAsync<PeeringRequestInvalid>(() =>
-            ProvisioningWorld.InvokeAsync(new AcceptPeeringFunction(narrowed).Handle, state));
-        world.Ec2.Peerings.Values.ShouldHaveSingleItem().Status.ShouldBe(PeeringStatus.PendingAcceptance);
-    }
 }

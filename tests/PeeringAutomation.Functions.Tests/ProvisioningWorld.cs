@@ -49,6 +49,7 @@ internal sealed class ProvisioningWorld
         {
             ManagedAccounts = new HashSet<AccountId> { Requester.Account, Accepter.Account },
             ManagedRegions = new HashSet<AwsRegion> { Requester.Region, Accepter.Region },
+            PlatformAccounts = new HashSet<AccountId> { AccountId.Parse("123456789012") },
         },
         Aws = new AwsOptions { HubAccount = AccountId.Parse("123456789012"), MemberRoleName = "PeeringAutomationMemberRole" },
         HomeRegion = AwsRegion.Parse("us-east-1"),
@@ -105,6 +106,16 @@ internal sealed class ProvisioningWorld
         state["securityGroups"] = await InvokeAsync(new Provisioning.ConfigureSecurityGroupsFunction(Services).Handle, state);
         state["provisioned"] = await InvokeAsync(new Provisioning.CheckFlowLogsFunction(Services).Handle, state);
         return state;
+    }
+
+    /// <summary>The accepter VPC's owner consents to peerings from these accounts or VPCs (the accept-from tag).</summary>
+    public void AccepterConsentsTo(string acceptFrom)
+    {
+        var index = Ec2.Vpcs.FindIndex(v => v.Vpc.Id == AccepterVpc);
+        Ec2.Vpcs[index] = (Ec2.Vpcs[index].Scope, Ec2.Vpcs[index].Vpc with
+        {
+            Tags = new Dictionary<string, string> { [ManagedMarkers.AcceptFromTag] = acceptFrom },
+        });
     }
 
     /// <summary>The first Pass state's output: the event and the execution that owns the claim.</summary>

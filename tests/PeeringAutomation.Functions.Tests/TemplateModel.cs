@@ -32,11 +32,18 @@ internal sealed class TemplateModel
         node.Children.TryGetValue(new YamlScalarNode(key), out var value) ? (value as YamlScalarNode)?.Value : null;
 
     /// <summary>Every ec2:* action in the Allow statements under a node (function Policies or a role).</summary>
+    /// <summary>Every <c>ec2:</c> action in the <c>Action</c> of any statement below <paramref name="node"/> (condition keys are not actions).</summary>
     public static IReadOnlySet<string> Ec2Actions(YamlNode node) =>
-        node.AllNodes.OfType<YamlScalarNode>()
+        Statements(node)
+            .SelectMany(statement => statement.Children.TryGetValue(new YamlScalarNode("Action"), out var action) ? action.AllNodes : [])
+            .OfType<YamlScalarNode>()
             .Select(n => n.Value!)
             .Where(v => v.StartsWith("ec2:", StringComparison.Ordinal))
             .ToHashSet();
+
+    /// <summary>Every policy statement (a mapping with an <c>Effect</c>) below <paramref name="node"/>.</summary>
+    public static IEnumerable<YamlMappingNode> Statements(YamlNode node) =>
+        node.AllNodes.OfType<YamlMappingNode>().Where(m => m.Children.ContainsKey(new YamlScalarNode("Effect")));
 
     private static string FindRoot()
     {

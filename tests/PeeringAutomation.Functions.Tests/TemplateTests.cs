@@ -159,7 +159,11 @@ public sealed partial class TemplateTests
             }));
 
             // Auto-accept with rejection of unlisted requesters exercises every action it is granted.
-            var acceptWorld = new ProvisioningWorld(s => s with { Policy = s.Policy with { RejectUnlistedRequests = true } });
+            var acceptWorld = new ProvisioningWorld(s => s with
+            {
+                Policy = s.Policy with { RejectUnlistedRequests = true, AllowedPeerAccounts = new HashSet<AccountId> { ProvisioningWorld.Requester.Account } },
+            });
+            acceptWorld.AccepterConsentsTo("*");
             world = acceptWorld;
             await acceptWorld.RequestFromOutsideAsync(ProvisioningWorld.Requester, "172.31.0.0/16");
             await acceptWorld.RequestFromOutsideAsync(new AccountRegion(AccountId.Parse("333333333333"), AwsRegion.Parse("eu-west-1")), "172.30.0.0/16");

@@ -36,7 +36,9 @@ public sealed record AcceptanceScan
 
 /// <summary>
 /// Accepts peerings that others requested into managed VPCs when — and only when — the requester
-/// is allowed, the CIDR blocks do not overlap and the VPC has room under its peering quota.
+/// is allow-listed (<c>AllowedPeerAccountIds</c>; empty allows nobody), the accepter VPC consents
+/// (its <c>peering-automation:accept-from</c> tag covers the requester), the CIDR blocks do not
+/// overlap and the VPC has room under its peering quota. It never waits for an approval.
 /// Peerings the provisioning workflow made (the ledger knows them) are left to it. An accepted
 /// peering gets a ledger record (trigger <c>auto-accept</c>, asker the requester account) before it
 /// is accepted, so it can be torn down like any other. A refusal is tagged on the accepter side so
@@ -121,6 +123,13 @@ public sealed class AutoAcceptor(IEc2GatewayFactory gateways, IRequestLedger led
         {
             reasons.Add(new(ReasonCodes.AccountNotAllowed,
                 $"requester account {peering.Requester.Account} is not in AllowedPeerAccountIds"));
+            return reasons;
+        }
+        if (!RequestAuthorizer.AcceptFromCovers(accepterVpc, peering.Requester))
+        {
+            reasons.Add(new(ReasonCodes.AccepterConsentRequired,
+                $"VPC {accepterVpc.Id} does not consent to peer with {peering.Requester.VpcId} of account {peering.Requester.Account}: " +
+                $"its owner tags it {ManagedMarkers.AcceptFromTag} with the account or VPC id (or *)"));
             return reasons;
         }
         foreach (var theirs in await RequesterBlocksAsync(peering, ct))

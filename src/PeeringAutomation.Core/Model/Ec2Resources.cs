@@ -24,6 +24,9 @@ public sealed record Vpc
     /// <summary>IPv6 blocks in state <c>associated</c>.</summary>
     public required IReadOnlyList<Cidr> Ipv6Blocks { get; init; }
 
+    /// <summary>The VPC's tags as its owner's account sees them (the owner alone can set them).</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+
     [JsonIgnore]
     public IEnumerable<Cidr> AllBlocks => Ipv4Blocks.Concat(Ipv6Blocks);
 }

@@ -12,8 +12,11 @@ public sealed record PeeringPolicy
 
     public required IReadOnlySet<AwsRegion> ManagedRegions { get; init; }
 
-    /// <summary>Requesters whose peerings are accepted; empty means <see cref="ManagedAccounts"/>.</summary>
+    /// <summary>Requesters whose externally made peerings the auto-accept scan may accept; empty means nobody.</summary>
     public IReadOnlySet<AccountId> AllowedPeerAccounts { get; init; } = new HashSet<AccountId>();
+
+    /// <summary>Accounts that may ask for anything the policy allows (PlatformAccountIds; default the hub).</summary>
+    public IReadOnlySet<AccountId> PlatformAccounts { get; init; } = new HashSet<AccountId>();
 
     public bool AllowAllTraffic { get; init; }
 
@@ -32,8 +35,10 @@ public sealed record PeeringPolicy
     public IEnumerable<AccountRegion> ManagedScopes =>
         ManagedAccounts.SelectMany(account => ManagedRegions.Select(region => new AccountRegion(account, region)));
 
-    public bool IsAllowedRequester(AccountId account) =>
-        AllowedPeerAccounts.Count == 0 ? ManagedAccounts.Contains(account) : AllowedPeerAccounts.Contains(account);
+    /// <summary>Whether the auto-accept scan may accept a peering this account requested.</summary>
+    public bool IsAllowedRequester(AccountId account) => AllowedPeerAccounts.Contains(account);
+
+    public bool IsPlatform(string? account) => account is not null && PlatformAccounts.Any(p => p.Value == account);
 }
 
 /// <summary>The tag keys and descriptions by which the automation recognises what it made.</summary>
@@ -46,6 +51,9 @@ public static class ManagedMarkers
     public const string ExpiresAtTag = "peering-automation:expires-at";
     public const string RequestedByTag = "peering-automation:requested-by";
     public const string AcceptedByTag = "peering-automation:accepted-by";
+
+    /// <summary>On an accepter VPC (set in its own account): who may peer into it without asking.</summary>
+    public const string AcceptFromTag = "peering-automation:accept-from";
 
     /// <summary>The description every security-group rule of a request carries.</summary>
     public static string RuleDescription(RequestId requestId) => $"peering-automation {requestId}";

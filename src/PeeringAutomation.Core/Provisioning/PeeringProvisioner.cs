@@ -15,7 +15,7 @@ public sealed record AddedRules(AccountId AccountId, AwsRegion Region, SecurityG
 /// first, and treats what this request already made as done, so a retried step or a re-run
 /// workflow changes nothing more. Anything in the way that is not ours is a <see cref="PeeringConflict"/>.
 /// </summary>
-public sealed class PeeringProvisioner(IEc2GatewayFactory gateways, PeeringPolicy policy)
+public sealed class PeeringProvisioner(IEc2GatewayFactory gateways)
 {
     /// <summary>Tags set on both sides of the peering (AWS keeps tags per account and region).</summary>
     public static IReadOnlyDictionary<string, string> TagsFor(PeeringRequest request)
@@ -82,16 +82,10 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways, PeeringPolic
 
     /// <summary>
     /// Accepts a pending peering in the accepter's account and region and returns its status
-    /// afterwards. The allow-list is checked again here: acceptance is where access is granted.
-    /// Once accepted, the accepter tags its own side (AWS keeps tags per account and region).
+    /// afterwards. Once accepted, the accepter tags its own side (AWS keeps tags per account and region).
     /// </summary>
     public async Task<string> AcceptAsync(PeeringRequest request, PeeringConnectionId id, CancellationToken ct = default)
     {
-        if (!policy.IsAllowedRequester(request.Requester.AccountId))
-        {
-            throw new PeeringRequestInvalid(
-                $"requester account {request.Requester.AccountId} is not allowed to peer into managed VPCs; not accepting {id}");
-        }
         var accepter = await gateways.ForAsync(request.Accepter.Scope, ct);
         var peering = await accepter.DescribePeeringConnectionAsync(id, ct)
             ?? throw new PeeringNotReady($"peering {id} is not visible yet in {request.Accepter.Scope}");

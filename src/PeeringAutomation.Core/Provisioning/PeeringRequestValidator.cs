@@ -73,11 +73,6 @@ public sealed class PeeringRequestValidator(PeeringPolicy policy)
                     $"{role}.region: region {side.Region} is not in ManagedRegions"));
             }
         }
-        if (policy.ManagedAccounts.Contains(request.Requester.AccountId) && !policy.IsAllowedRequester(request.Requester.AccountId))
-        {
-            reasons.Add(new(ReasonCodes.AccountNotAllowed,
-                $"requester.accountId: account {request.Requester.AccountId} is not in AllowedPeerAccountIds, so its peerings are not accepted"));
-        }
         return reasons;
     }
 

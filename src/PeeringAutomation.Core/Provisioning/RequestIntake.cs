@@ -27,7 +27,8 @@ public sealed record IntakeOutcome
 
 /// <summary>
 /// The first step of provisioning: parse, claim the request and its VPC pair in the ledger, check
-/// scope, read both sides and validate. Every outcome is written to the ledger with the asker:
+/// who asked (the envelope account), check scope, read both sides, validate, and check the
+/// accepter's consent. Every outcome is written to the ledger with the asker:
 /// <c>Provisioning</c> with the plan, or <c>Rejected</c> with the reasons (and the pair released).
 /// A second delivery of the same request is a duplicate and changes nothing.
 /// </summary>
@@ -36,6 +37,7 @@ public sealed class RequestIntake(
     PeeringRequestValidator validator,
     SnapshotReader snapshots,
     RequestClaimer claimer,
+    RequestAuthorizer authorizer,
     IRequestLedger ledger,
     TimeProvider clock)
 {
@@ -99,16 +101,24 @@ public sealed class RequestIntake(
                 return Refused(request, [.. claim.Record.Reasons]);
         }
 
-        var reasons = validator.CheckScope(request);
+        // Who asked first: nothing is read from accounts for an asker who may not ask.
+        var reasons = authorizer.AuthorizeRequest(request, envelopeParts.Account);
+        if (reasons.Count == 0)
+        {
+            reasons = validator.CheckScope(request);
+        }
         ValidationOutcome? validation = null;
         if (reasons.Count == 0)
         {
             var requester = snapshots.ReadAsync(request.Requester, ct);
             var accepter = snapshots.ReadAsync(request.Accepter, ct);
-            validation = validator.Validate(request, await requester, await accepter);
-            reasons = validation.Reasons;
+            var accepterSnapshot = await accepter;
+            validation = validator.Validate(request, await requester, accepterSnapshot);
+            reasons = validation.IsAccepted
+                ? authorizer.AuthorizeConsent(request, accepterSnapshot.Vpc!, envelopeParts.Account)
+                : validation.Reasons;
         }
-        if (validation is not { IsAccepted: true })
+        if (validation is not { IsAccepted: true } || reasons.Count > 0)
         {
             await ledger.RecordAsync(request.RequestId, new StatusChange
             {

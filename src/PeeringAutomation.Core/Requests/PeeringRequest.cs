@@ -30,6 +30,8 @@ public static class ReasonCodes
     public const string PeeringNotFound = "PeeringNotFound";
     public const string PeeringNotManaged = "PeeringNotManaged";
     public const string RequestIdReused = "RequestIdReused";
+    public const string RequesterNotAuthorized = "RequesterNotAuthorized";
+    public const string AccepterConsentRequired = "AccepterConsentRequired";
 }
 
 /// <summary>An ingress rule asked for on one side: allow this traffic from the peer VPC.</summary>

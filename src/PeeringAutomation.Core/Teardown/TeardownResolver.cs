@@ -43,24 +43,38 @@ public sealed record TeardownResolution
 /// queries the ledger's expiry index. A request already torn down still resolves, so a repeated
 /// teardown finishes cleaning up and succeeds.
 /// </summary>
-public sealed class TeardownResolver(IRequestLedger ledger, IEc2GatewayFactory gateways, PeeringPolicy policy, TimeProvider clock)
+public sealed class TeardownResolver(IRequestLedger ledger, IEc2GatewayFactory gateways, RequestAuthorizer authorizer, PeeringPolicy policy, TimeProvider clock)
 {
     public const string Requested = "requested";
     public const string Expired = "expired";
 
-    public async Task<TeardownResolution> ResolveAsync(TeardownRequest request, CancellationToken ct = default)
+    /// <summary>Resolves a teardown request asked by <paramref name="asker"/> (the envelope account): a side of the peering or a platform account.</summary>
+    public async Task<TeardownResolution> ResolveAsync(TeardownRequest request, string? asker, CancellationToken ct = default)
+    {
+        var resolution = await ResolveRecordAsync(request, ct);
+        if (resolution.Record is not { } record)
+        {
+            return resolution.Refusal!;
+        }
+        var refusals = authorizer.AuthorizeTeardown(record, asker);
+        return refusals.Count > 0
+            ? new TeardownResolution { Reasons = refusals }
+            : new TeardownResolution { Targets = [Target(record, Requested) with { AskedBy = asker }] };
+    }
+
+    private async Task<(RequestRecord? Record, TeardownResolution? Refusal)> ResolveRecordAsync(TeardownRequest request, CancellationToken ct)
     {
         if (request.RequestId is { } requestId)
         {
             var record = await ledger.GetAsync(requestId, ct);
             if (record is null)
             {
-                return Refused(ReasonCodes.PeeringNotFound, $"requestId: the ledger has no request {requestId}");
+                return (null, Refused(ReasonCodes.PeeringNotFound, $"requestId: the ledger has no request {requestId}"));
             }
             return record.PeeringId is null || record.Status is LedgerStatus.Rejected or LedgerStatus.Failed
-                ? Refused(ReasonCodes.PeeringNotFound,
-                    $"requestId: request {requestId} ended {record.Status} and holds no peering; there is nothing to tear down")
-                : new TeardownResolution { Targets = [Target(record, Requested)] };
+                ? (null, Refused(ReasonCodes.PeeringNotFound,
+                    $"requestId: request {requestId} ended {record.Status} and holds no peering; there is nothing to tear down"))
+                : (record, null);
         }
 
         var account = request.AccountId!.Value;
@@ -68,28 +82,28 @@ public sealed class TeardownResolver(IRequestLedger ledger, IEc2GatewayFactory g
         var id = request.VpcPeeringConnectionId!.Value;
         if (!policy.ManagedAccounts.Contains(account))
         {
-            return Refused(ReasonCodes.AccountNotAllowed, $"accountId: account {account} is not in ManagedAccountIds");
+            return (null, Refused(ReasonCodes.AccountNotAllowed, $"accountId: account {account} is not in ManagedAccountIds"));
         }
         if (!policy.ManagedRegions.Contains(region))
         {
-            return Refused(ReasonCodes.RegionNotManaged, $"region: region {region} is not in ManagedRegions");
+            return (null, Refused(ReasonCodes.RegionNotManaged, $"region: region {region} is not in ManagedRegions"));
         }
         var known = await ledger.FindByPeeringAsync(id, ct);
         if (known is null)
         {
             var gateway = await gateways.ForAsync(new AccountRegion(account, region), ct);
-            return await gateway.DescribePeeringConnectionAsync(id, ct) is null
+            return (null, await gateway.DescribePeeringConnectionAsync(id, ct) is null
                 ? Refused(ReasonCodes.PeeringNotFound, $"vpcPeeringConnectionId: peering {id} does not exist in {account}/{region}")
                 : Refused(ReasonCodes.PeeringNotManaged,
                     $"vpcPeeringConnectionId: peering {id} is not in the request ledger (not made or accepted by the automation, " +
-                    "whatever its tags say); it is never torn down automatically");
+                    "whatever its tags say); it is never torn down automatically"));
         }
         if (known.Requester.Account != account || known.Requester.Region != region)
         {
-            return Refused(ReasonCodes.InvalidRequest,
-                $"accountId/region: name the requester's account and region ({known.Requester.Account}/{known.Requester.Region})");
+            return (null, Refused(ReasonCodes.InvalidRequest,
+                $"accountId/region: name the requester's account and region ({known.Requester.Account}/{known.Requester.Region})"));
         }
-        return new TeardownResolution { Targets = [Target(known, Requested)] };
+        return (known, null);
     }
 
     /// <summary>Live requests past their <c>expiresAt</c>, from the ledger's expiry index.</summary>

@@ -32,6 +32,7 @@ public sealed record FunctionSettings
         var managedAccounts = ParseList<AccountId>(variable, "MANAGED_ACCOUNT_IDS", required: true, problems);
         var managedRegions = ParseList<AwsRegion>(variable, "MANAGED_REGIONS", required: true, problems);
         var allowed = ParseList<AccountId>(variable, "ALLOWED_PEER_ACCOUNT_IDS", required: false, problems);
+        var platform = ParseList<AccountId>(variable, "PLATFORM_ACCOUNT_IDS", required: false, problems);
         var hub = ParseOne<AccountId>(variable, "HUB_ACCOUNT_ID", problems);
         var home = ParseOne<AwsRegion>(variable, "AWS_REGION", problems);
         var roleName = variable("MEMBER_ROLE_NAME");
@@ -65,6 +66,8 @@ public sealed record FunctionSettings
                 ManagedAccounts = managedAccounts.ToHashSet(),
                 ManagedRegions = managedRegions.ToHashSet(),
                 AllowedPeerAccounts = allowed.ToHashSet(),
+                // PlatformAccountIds defaults to the hub account.
+                PlatformAccounts = (platform.Count > 0 ? platform : hub is { } h ? [h] : []).ToHashSet(),
                 AllowAllTraffic = IsTrue(variable("ALLOW_ALL_TRAFFIC")),
                 RejectUnlistedRequests = IsTrue(variable("REJECT_UNLISTED_REQUESTS")),
                 MaxPeeringsPerVpc = maxPeerings,

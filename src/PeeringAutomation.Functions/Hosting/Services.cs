@@ -26,10 +26,11 @@ public sealed class Services
         Parser = new RequestParser(clock);
         Validator = new PeeringRequestValidator(settings.Policy);
         Snapshots = new SnapshotReader(gateways);
-        Intake = new RequestIntake(Parser, Validator, Snapshots, new RequestClaimer(ledger, gateways), ledger, clock);
-        Provisioner = new PeeringProvisioner(gateways, settings.Policy);
+        Authorizer = new RequestAuthorizer(settings.Policy);
+        Intake = new RequestIntake(Parser, Validator, Snapshots, new RequestClaimer(ledger, gateways), Authorizer, ledger, clock);
+        Provisioner = new PeeringProvisioner(gateways);
         Remover = new PeeringRemover(gateways, settings.Policy);
-        Teardowns = new TeardownResolver(ledger, gateways, settings.Policy, clock);
+        Teardowns = new TeardownResolver(ledger, gateways, Authorizer, settings.Policy, clock);
         AutoAcceptor = new AutoAcceptor(gateways, ledger, settings.Policy, clock);
         Compliance = new ComplianceEvaluator(gateways, ledger, settings.Policy, clock);
     }
@@ -45,6 +46,9 @@ public sealed class Services
 
     /// <summary>The request ledger: the source of truth for what the automation manages.</summary>
     public IRequestLedger Ledger { get; }
+
+    /// <summary>Who may ask for what, on the envelope account.</summary>
+    public RequestAuthorizer Authorizer { get; }
 
     /// <summary>Parse, claim and validate a <c>Peering Requested</c> event.</summary>
     public RequestIntake Intake { get; }

@@ -86,12 +86,11 @@ public sealed class ResolveTeardownFunction(Services? services)
         }
         var parsed = Services.Parser.ParseTeardownRequested(envelope);
         var resolution = parsed.IsValid
-            ? await Services.Teardowns.ResolveAsync(parsed.Value, ct)
+            ? await Services.Teardowns.ResolveAsync(parsed.Value, EventEnvelope.Of(envelope).Account, ct)
             : new TeardownResolution { Reasons = parsed.Reasons };
         if (resolution.Reasons.Count == 0)
         {
-            var askedBy = EventEnvelope.Of(envelope).Account;
-            return new TeardownResolutionResult { Accepted = true, Targets = resolution.Targets.Select(t => t with { AskedBy = askedBy }).ToList() };
+            return new TeardownResolutionResult { Accepted = true, Targets = resolution.Targets };
         }
         return new TeardownResolutionResult
         {

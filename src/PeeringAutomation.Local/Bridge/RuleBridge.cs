@@ -11,7 +11,8 @@ namespace PeeringAutomation.Local.Bridge;
 /// (state machine, function, topic) through <see cref="TargetDispatcher"/>. moto long-polls, so an
 /// event reaches its target within milliseconds of PutEvents.
 /// </summary>
-public sealed partial class RuleBridge(DeployedStack stack, IAmazonSQS sqs, TargetDispatcher dispatcher, ILogger<RuleBridge> logger) : IAsyncDisposable
+public sealed partial class RuleBridge(
+    DeployedStack stack, IAmazonSQS sqs, TargetDispatcher dispatcher, ILogger<RuleBridge> logger, EventBus.EventSenders? senders = null) : IAsyncDisposable
 {
     private readonly CancellationTokenSource stopping = new();
     private readonly List<Task> drainers = [];
@@ -57,6 +58,10 @@ public sealed partial class RuleBridge(DeployedStack stack, IAmazonSQS sqs, Targ
         // moto adds its own bookkeeping field; EventBridge's envelope has no such field.
         envelope.Remove("ingestion-time");
         envelope.Remove("archive-arn");
+        if (senders is not null)
+        {
+            await senders.RestoreAsync(envelope, ct);
+        }
         var eventId = envelope["id"]?.GetValue<string>() ?? Guid.NewGuid().ToString();
         foreach (var target in rule.Targets.Where(t => t.Kind != TargetKind.Native))
         {

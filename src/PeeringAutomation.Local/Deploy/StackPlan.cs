@@ -13,6 +13,8 @@ public sealed record StackPlan
     public required IReadOnlyList<QueuePlan> Queues { get; init; }
     public required IReadOnlyList<LogGroupPlan> LogGroups { get; init; }
     public required IReadOnlyList<TablePlan> Tables { get; init; }
+    /// <summary>Statements of the buses' resource policies; the host enforces them on PutEvents.</summary>
+    public required IReadOnlyList<BusPolicyPlan> BusPolicies { get; init; }
     public required IReadOnlyList<FunctionPlan> Functions { get; init; }
     public required IReadOnlyList<StateMachinePlan> StateMachines { get; init; }
     public required IReadOnlyList<RulePlan> Rules { get; init; }
@@ -34,6 +36,9 @@ public sealed record QueuePlan(string LogicalId, string Name, string Arn, IReadO
 
 /// <summary>A CloudWatch Logs log group.</summary>
 public sealed record LogGroupPlan(string LogicalId, string Name, int? RetentionInDays);
+
+/// <summary>One statement of an event bus's resource policy (resolved JSON).</summary>
+public sealed record BusPolicyPlan(string LogicalId, string BusName, string StatementJson);
 
 /// <summary>A DynamoDB table: its CreateTable request (JSON), point-in-time recovery and the TTL attribute.</summary>
 public sealed record TablePlan(string LogicalId, string Name, string Arn, string CreateTableJson, bool PointInTimeRecovery, string? TimeToLiveAttribute);

@@ -16,7 +16,7 @@ public sealed class StackPlanner
     public static readonly IReadOnlySet<string> IgnoredTypes = new HashSet<string>
     {
         "AWS::IAM::Role", "AWS::IAM::Policy", "AWS::IAM::ManagedPolicy", "AWS::Lambda::Permission",
-        "AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy", "AWS::Events::EventBusPolicy",
+        "AWS::SNS::TopicPolicy", "AWS::SQS::QueuePolicy",
         "AWS::CloudWatch::Alarm", "AWS::CloudWatch::Dashboard",
     };
 
@@ -31,6 +31,7 @@ public sealed class StackPlanner
             ["DefinitionUri", "Definition", "DefinitionSubstitutions", "Name", "Type", "Events", "Role"],
             ["Policies", "Logging", "Tracing", "Tags", "PermissionsBoundary", "RolePath", "PropagateTags"]),
         ["AWS::Events::EventBus"] = (["Name"], ["Tags", "Description"]),
+        ["AWS::Events::EventBusPolicy"] = (["EventBusName", "Statement"], ["StatementId"]),
         ["AWS::Events::Rule"] = (["Name", "EventBusName", "EventPattern", "ScheduleExpression", "State", "Targets"], ["Description", "RoleArn"]),
         ["AWS::SNS::Topic"] = (["TopicName", "Subscription"], ["Tags", "DisplayName", "KmsMasterKeyId"]),
         ["AWS::SNS::Subscription"] = (["TopicArn", "Protocol", "Endpoint"], []),
@@ -127,6 +128,7 @@ public sealed class StackPlanner
         var invokeConfigs = new Dictionary<string, InvokeConfigPlan>();
         var subscriptions = new List<(string TopicArn, SubscriptionPlan Subscription)>();
         var tables = new List<TablePlan>();
+        var busPolicies = new List<BusPolicyPlan>();
 
         foreach (var (id, type, props) in active)
         {
@@ -169,6 +171,11 @@ public sealed class StackPlanner
                     break;
                 case "AWS::Events::Rule":
                     rules.Add(PlanRule(id, identity, props, at));
+                    break;
+                case "AWS::Events::EventBusPolicy":
+                    var statement = Resolve(props["Statement"], $"{at}.Statement") as JsonObject
+                        ?? throw new TemplateError($"{at}: Statement (one policy statement) is required locally");
+                    busPolicies.Add(new BusPolicyPlan(id, BusName(Str(props["EventBusName"], at)), statement.ToJsonString()));
                     break;
                 case "AWS::DynamoDB::Table":
                     tables.Add(PlanTable(id, identity, props, at));
@@ -217,6 +224,7 @@ public sealed class StackPlanner
             Queues = queues,
             LogGroups = logGroups,
             Tables = tables,
+            BusPolicies = busPolicies,
             Functions = functions,
             StateMachines = machines,
             Rules = rules,

@@ -178,6 +178,15 @@ public sealed class LocalStack : IAsyncDisposable
         schedules = new ScheduleRunner(Plan, dispatcher, logs.CreateLogger<ScheduleRunner>());
 
         MemberRoleDenial.Use(app, options.UnassumableAccounts.ToHashSet());
+        var senders = new EventBus.EventSenders();
+        var callers = new EventBus.CallerIdentities(moto.Endpoint, AccountId, Plan.StateMachines.FirstOrDefault()?.RoleArn ?? $"arn:aws:iam::{AccountId}:role/StateMachineRole");
+        disposables.Add(callers);
+        var busPolicies = Plan.BusPolicies.GroupBy(p => p.BusName)
+            .Select(g => new EventBus.BusPolicy(AccountId, g.Key, g.Select(p => (JsonObject)JsonNode.Parse(p.StatementJson)!).ToList())).ToList();
+        var gate = new EventBus.PutEventsGate(moto.Endpoint, Region, busPolicies, callers, senders,
+            async account => (await Clients.CredentialsForAsync(account)).GetCredentials().AccessKey);
+        disposables.Add(gate);
+        gate.Use(app);
         LambdaInvokeEndpoint.Map(app, functions, invoker);
         app.MapPost("/local/schedules/{rule}/fire", async (string rule, CancellationToken token) =>
             await schedules.FireAsync(rule, token) is { } id ? Results.Json(new { eventId = id }) : Results.NotFound(new { message = $"no schedule rule named {rule}" }));
@@ -205,7 +214,7 @@ public sealed class LocalStack : IAsyncDisposable
         {
             await CreateOutcomeQueueAsync(options.OutcomeSources, ct);
         }
-        var bridge = new RuleBridge(deployed, sqs, dispatcher, logs.CreateLogger<RuleBridge>());
+        var bridge = new RuleBridge(deployed, sqs, dispatcher, logs.CreateLogger<RuleBridge>(), senders);
         bridge.Start();
         stoppables.Insert(0, bridge);
         if (options.RunSchedules)
