@@ -4,6 +4,7 @@ using PeeringAutomation.Core.Compliance;
 using PeeringAutomation.Core.Teardown;
 using PeeringAutomation.Functions.Compliance;
 using PeeringAutomation.Functions.AutoAccept;
+using PeeringAutomation.Functions.Notifications;
 using PeeringAutomation.Functions.Provisioning;
 using PeeringAutomation.Functions.Teardown;
 
@@ -32,5 +33,6 @@ namespace PeeringAutomation.Functions;
 [JsonSerializable(typeof(ComplianceFinding))]
 [JsonSerializable(typeof(ComplianceSweepResults))]
 [JsonSerializable(typeof(ComplianceReport))]
+[JsonSerializable(typeof(MemberDeliveryPlan))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class PeeringJsonContext : JsonSerializerContext;

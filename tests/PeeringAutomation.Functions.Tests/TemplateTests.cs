@@ -181,6 +181,8 @@ public sealed partial class TemplateTests
                 new Compliance.EvaluateComplianceScopeFunction(complianceWorld.Services).Handle, scope);
             var results = plan.DeepClone().AsObject();
             results["evaluations"] = new JsonArray(evaluation.DeepClone());
+            await Run("PlanMemberDeliveriesFunction", new Notifications.PlanMemberDeliveriesFunction(complianceWorld.Services).Handle,
+                new JsonObject { ["detail-type"] = "Peering Provisioned", ["detail"] = new JsonObject { ["requester"] = new JsonObject { ["accountId"] = "111111111111" } } });
             await Run("SummarizeComplianceFunction", new Compliance.SummarizeComplianceFunction(complianceWorld.Services).Handle, results);
         }).GetAwaiter().GetResult();
         return calls;

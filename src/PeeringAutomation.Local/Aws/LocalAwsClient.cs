@@ -12,7 +12,7 @@ namespace PeeringAutomation.Local.Aws;
 /// service's wire protocol (awsJson for the first, query for SNS) is all that is needed. Without an
 /// Authorization header moto treats the caller as the hub account 123456789012.
 /// </summary>
-public sealed class LocalAwsClient(Uri endpoint, string region) : IDisposable
+public sealed class LocalAwsClient(Uri endpoint, string region, string accessKey = "testing") : IDisposable
 {
     private readonly HttpClient http = new() { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(60) };
 
@@ -75,7 +75,7 @@ public sealed class LocalAwsClient(Uri endpoint, string region) : IDisposable
     // moto reads only the access key (account) and the region from the credential scope; the
     // signature itself is never checked. "testing" is the hub account.
     private string FakeAuthorization(string service) =>
-        $"AWS4-HMAC-SHA256 Credential=testing/{DateTime.UtcNow:yyyyMMdd}/{Region}/{service}/aws4_request, SignedHeaders=host, Signature=0";
+        $"AWS4-HMAC-SHA256 Credential={accessKey}/{DateTime.UtcNow:yyyyMMdd}/{Region}/{service}/aws4_request, SignedHeaders=host, Signature=0";
 
     private static JsonNode? TryParse(string text)
     {

@@ -287,6 +287,32 @@ public sealed class LocalStack : IAsyncDisposable
             ?? throw new InvalidOperationException($"PutEvents failed: {entry?.ToJsonString() ?? response.ToJsonString()}");
     }
 
+    /// <summary>
+    /// Calls PutEvents as <paramref name="accountId"/> (credentials from <c>sts:AssumeRole</c> on its member role,
+    /// as a team would) and returns EventBridge's answer, with its per-entry results.
+    /// </summary>
+    public async Task<JsonObject> PutEventsAsAsync(string accountId, IEnumerable<JsonObject> entries, CancellationToken ct = default)
+    {
+        var key = (await Clients.CredentialsForAsync(accountId)).GetCredentials().AccessKey;
+        using var member = new LocalAwsClient(Endpoint, Region, key);
+        return await member.EventsAsync("PutEvents", new JsonObject { ["Entries"] = new JsonArray(entries.Select(e => (JsonNode)e).ToArray()) }, ct);
+    }
+
+    /// <summary>One request put by <paramref name="accountId"/> on the hub bus by its ARN; returns the event id.</summary>
+    public async Task<string> PutEventAsAsync(string accountId, string detailType, JsonNode detail, string source = "vpc-peering", CancellationToken ct = default)
+    {
+        var response = await PutEventsAsAsync(accountId, [new JsonObject
+        {
+            ["Source"] = source, ["DetailType"] = detailType, ["Detail"] = detail.ToJsonString(), ["EventBusName"] = EventBusArn,
+        }], ct);
+        var entry = response["Entries"]?[0];
+        return entry?["EventId"]?.GetValue<string>()
+            ?? throw new InvalidOperationException($"PutEvents as {accountId} failed: {entry?.ToJsonString() ?? response.ToJsonString()}");
+    }
+
+    /// <summary>The hub bus's ARN, as member accounts name it.</summary>
+    public string EventBusArn => $"arn:aws:events:{Region}:{AccountId}:event-bus/{EventBusName}";
+
     /// <summary>The ARN of a state machine by name or logical id.</summary>
     public string StateMachineArn(string nameOrLogicalId) =>
         Plan.StateMachines.FirstOrDefault(m => m.Name == nameOrLogicalId || m.LogicalId == nameOrLogicalId)?.Arn

@@ -60,7 +60,7 @@ public sealed partial class WorldBuilder(AccountClients clients, ILogger<WorldBu
         {
             CidrBlock = spec.Cidr,
             AmazonProvidedIpv6CidrBlock = spec.Ipv6,
-            TagSpecifications = [Tags(ResourceType.Vpc, spec.Name)],
+            TagSpecifications = [Tags(ResourceType.Vpc, spec.Name, spec.Tags)],
         }, ct)).Vpc;
         foreach (var secondary in spec.SecondaryCidrs)
         {
@@ -174,8 +174,8 @@ public sealed partial class WorldBuilder(AccountClients clients, ILogger<WorldBu
         return permission;
     }
 
-    private static TagSpecification Tags(ResourceType type, string name) =>
-        new() { ResourceType = type, Tags = [new Ec2Tag("Name", name), new Ec2Tag("world", "local")] };
+    private static TagSpecification Tags(ResourceType type, string name, IReadOnlyDictionary<string, string>? extra = null) =>
+        new() { ResourceType = type, Tags = [new Ec2Tag("Name", name), new Ec2Tag("world", "local"), .. (extra ?? new Dictionary<string, string>()).Select(t => new Ec2Tag(t.Key, t.Value))] };
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Built VPC {Name} {VpcId} in {AccountId} {Region}")]
     private partial void LogBuilt(string name, string vpcId, string accountId, string region);

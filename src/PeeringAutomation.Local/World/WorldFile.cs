@@ -33,7 +33,11 @@ public sealed record VpcSpec(
     bool InternetGateway,
     IReadOnlyList<SubnetSpec> Subnets,
     IReadOnlyList<RouteTableSpec> RouteTables,
-    IReadOnlyList<SecurityGroupSpec> SecurityGroups);
+    IReadOnlyList<SecurityGroupSpec> SecurityGroups)
+{
+    /// <summary>Extra tags on the VPC, e.g. <c>peering-automation:accept-from</c> (the consent of its owner).</summary>
+    public IReadOnlyDictionary<string, string> Tags { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>A subnet, associated with a named route table (else the main one).</summary>
 public sealed record SubnetSpec(string Name, string Cidr, string? AvailabilityZone, string? RouteTable);
@@ -109,7 +113,7 @@ public static class WorldFile
 
     private static VpcSpec ParseVpc(Node node)
     {
-        node.Only("name", "region", "cidr", "secondaryCidrs", "ipv6", "flowLogs", "internetGateway", "subnets", "routeTables", "securityGroups");
+        node.Only("name", "region", "cidr", "secondaryCidrs", "ipv6", "flowLogs", "internetGateway", "subnets", "routeTables", "securityGroups", "tags");
         var region = node.String("region")!;
         if (!RegionPattern.IsMatch(region))
         {
@@ -117,6 +121,7 @@ public static class WorldFile
         }
         var cidr = node.CidrString("cidr", IpFamily.IPv4);
         var secondary = node.Scalars("secondaryCidrs").Select((c, i) => node.CheckCidr($"secondaryCidrs[{i}]", c, IpFamily.IPv4)).ToList();
+        var tags = node.Mapping("tags");
         return new VpcSpec(
             node.String("name")!, region, cidr, secondary,
             node.Bool("ipv6"), node.Bool("flowLogs"), node.Bool("internetGateway"),
@@ -152,7 +157,7 @@ public static class WorldFile
                     }
                     return new IngressSpec(protocol, r.Int("fromPort"), r.Int("toPort"), r.CidrString("cidr", null), r.String("description", required: false));
                 }).ToList());
-            }).ToList());
+            }).ToList()) with { Tags = tags };
     }
 
     // Cross-field checks: unique ids and names, subnets inside the VPC, known route tables, IGW present.
@@ -271,6 +276,20 @@ public static class WorldFile
                 throw Error(key, $"{text} must be an {f} block");
             }
             return cidr.ToString();
+        }
+
+        /// <summary>A mapping of text to text (tags); empty when absent.</summary>
+        public IReadOnlyDictionary<string, string> Mapping(string key)
+        {
+            if (!Map.Children.TryGetValue(new YamlScalarNode(key), out var value))
+            {
+                return new Dictionary<string, string>();
+            }
+            return value is YamlMappingNode map
+                ? map.Children.ToDictionary(
+                    p => (p.Key as YamlScalarNode)?.Value ?? throw Error(key, "expected text keys"),
+                    p => (p.Value as YamlScalarNode)?.Value ?? throw Error(key, "expected text values"))
+                : throw Error(key, "expected a mapping of tag keys to values");
         }
 
         public IEnumerable<string> Scalars(string key) => List(key).Select((n, i) => n.Yaml is YamlScalarNode { Value: { } v } ? v : throw Error($"{key}[{i}]", "expected a text value"));
