@@ -96,13 +96,14 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsRequesterGivenAllowListWithoutIt()
+    public void PeeringRequestValidatorValidate_AcceptsManagedRequesterGivenAllowListWithoutIt()
     {
+        // AllowedPeerAccountIds governs auto-accept only: provisioning needs both accounts managed.
         var policy = Policy() with { AllowedPeerAccounts = new HashSet<AccountId> { AccepterAccount } };
 
         var outcome = new PeeringRequestValidator(policy).Validate(Request(), RequesterSide(), AccepterSide());
 
-        outcome.Reasons.ShouldHaveSingleItem().Message.ShouldContain("AllowedPeerAccountIds");
+        outcome.IsAccepted.ShouldBeTrue(string.Join("; ", outcome.Reasons));
     }
 
     [Fact]
