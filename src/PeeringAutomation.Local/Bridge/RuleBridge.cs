@@ -14,6 +14,9 @@ namespace PeeringAutomation.Local.Bridge;
 public sealed partial class RuleBridge(DeployedStack stack, IAmazonSQS sqs, TargetDispatcher dispatcher, ILogger<RuleBridge> logger) : IAsyncDisposable
 {
     private readonly CancellationTokenSource stopping = new();
+
+    /// <summary>Fault injection's say in how many copies of each delivery to make (EventBridge delivers at least once).</summary>
+    public Faults.DuplicateDelivery? Duplicates { get; init; }
     private readonly List<Task> drainers = [];
 
     /// <summary>Starts one drainer per bridged rule.</summary>
@@ -62,7 +65,15 @@ public sealed partial class RuleBridge(DeployedStack stack, IAmazonSQS sqs, Targ
         {
             try
             {
-                await dispatcher.DeliverAsync(target, TargetInput.For(target, envelope), eventId, ct);
+                // A duplicate is the same event (same id) delivered again, as EventBridge may. Its
+                // execution is named <event id>-2: under the same name Step Functions would treat
+                // it as a retry of the first StartExecution and start nothing (on AWS, rule targets
+                // pass no name, so both runs get generated names).
+                var copies = Duplicates?.Copies() ?? 1;
+                for (var copy = 1; copy <= copies; copy++)
+                {
+                    await dispatcher.DeliverAsync(target, TargetInput.For(target, envelope), copy == 1 ? eventId : $"{eventId}-{copy}", ct);
+                }
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {

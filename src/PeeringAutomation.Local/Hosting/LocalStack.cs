@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using PeeringAutomation.Local.Aws;
 using PeeringAutomation.Local.Bridge;
 using PeeringAutomation.Local.Deploy;
+using PeeringAutomation.Local.Faults;
 using PeeringAutomation.Local.Lambda;
 using PeeringAutomation.Local.Moto;
 using PeeringAutomation.Local.World;
@@ -63,6 +64,9 @@ public sealed class LocalStack : IAsyncDisposable
 
     /// <summary>Raw Step Functions / EventBridge / SNS / Logs calls as the hub.</summary>
     public LocalAwsClient Aws { get; private set; } = null!;
+
+    /// <summary>Seeded fault injection: its settings (changeable with <see cref="FaultInjection.Set"/>) and counts.</summary>
+    public FaultInjection Faults { get; private set; } = new(FaultSettings.None);
 
     /// <summary>SDK clients per account and region (member accounts through sts:AssumeRole).</summary>
     public AccountClients Clients { get; private set; } = null!;
@@ -170,6 +174,8 @@ public sealed class LocalStack : IAsyncDisposable
         dispatcher = new TargetDispatcher(Aws, sqs, functions, invoker, Plan, logs.CreateLogger<TargetDispatcher>());
         schedules = new ScheduleRunner(Plan, dispatcher, logs.CreateLogger<ScheduleRunner>());
 
+        Faults = new FaultInjection(options.Faults);
+        Faults.Use(app);
         MemberRoleDenial.Use(app, options.UnassumableAccounts.ToHashSet());
         LambdaInvokeEndpoint.Map(app, functions, invoker);
         app.MapPost("/local/schedules/{rule}/fire", async (string rule, CancellationToken token) =>
@@ -198,7 +204,8 @@ public sealed class LocalStack : IAsyncDisposable
         {
             await CreateOutcomeQueueAsync(options.OutcomeSources, ct);
         }
-        var bridge = new RuleBridge(deployed, sqs, dispatcher, logs.CreateLogger<RuleBridge>());
+        var bridge = new RuleBridge(deployed, sqs, dispatcher, logs.CreateLogger<RuleBridge>()) { Duplicates = Faults.Duplicates };
+        Faults.Arm();
         bridge.Start();
         stoppables.Insert(0, bridge);
         if (options.RunSchedules)
