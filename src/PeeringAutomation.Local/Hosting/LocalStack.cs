@@ -204,7 +204,11 @@ public sealed class LocalStack : IAsyncDisposable
         {
             await CreateOutcomeQueueAsync(options.OutcomeSources, ct);
         }
-        var bridge = new RuleBridge(deployed, sqs, dispatcher, logs.CreateLogger<RuleBridge>()) { Duplicates = Faults.Duplicates };
+        var bridge = new RuleBridge(deployed, sqs, dispatcher, logs.CreateLogger<RuleBridge>())
+        {
+            Duplicates = Faults.Duplicates,
+            DeadLetters = new DeadLetters(sqs, Aws, Plan, logs.CreateLogger<DeadLetters>()),
+        };
         Faults.Arm();
         bridge.Start();
         stoppables.Insert(0, bridge);
