@@ -20,12 +20,20 @@ public sealed class DeadLetterTests(FixtureStack fixture)
     public async Task PutEvent_LandsInTheRulesDeadLetterQueueGivenAnEnvelopeOverTheExecutionInputLimit()
     {
         // Under EventBridge's 256 KB entry (14 + source + detail-type + detail), over Step Functions' input with the envelope.
+        // An operator's subscription to the alert topic (on AWS the alarm on the queue's depth alerts there).
+        var sqs = Stack.Clients.HubSqs();
+        var alertsUrl = (await sqs.CreateQueueAsync("dead-letter-test-alerts")).QueueUrl;
+        await Stack.Aws.SnsAsync("Subscribe",
+        [
+            new("TopicArn", $"arn:aws:sns:{Stack.Region}:{Stack.AccountId}:{Stack.EventBusName}-alerts"),
+            new("Protocol", "sqs"),
+            new("Endpoint", $"arn:aws:sqs:{Stack.Region}:{Stack.AccountId}:dead-letter-test-alerts"),
+        ]);
         var detail = new JsonObject { ["padding"] = "" };
         var room = 262_144 - 1 - 14 - "vpc-peering".Length - "Test Requested".Length - detail.ToJsonString().Length;
         detail["padding"] = new string('p', room);
         var eventId = await Stack.PutEventAsync("Test Requested", detail);
 
-        var sqs = Stack.Clients.HubSqs();
         var url = (await sqs.GetQueueUrlAsync("peering-automation-test-flow-dlq")).QueueUrl;
         Message? dead = null;
         for (var i = 0; i < 20 && dead is null; i++)
@@ -49,5 +57,17 @@ public sealed class DeadLetterTests(FixtureStack fixture)
         dead.MessageAttributes["RETRY_ATTEMPTS"].StringValue.ShouldBe("0");
         dead.MessageAttributes.ShouldNotContainKey("EXHAUSTED_RETRY_CONDITION");
         (await Stack.ListExecutionsAsync("TestFlow")).ShouldNotContain(e => e["name"]!.GetValue<string>() == eventId);
+
+        // The local stand-in for that alarm: one alert naming the queue and the event.
+        JsonNode? alert = null;
+        for (var i = 0; i < 10 && alert is null; i++)
+        {
+            var received = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = alertsUrl, WaitTimeSeconds = 1, MaxNumberOfMessages = 10 });
+            alert = received.Messages?.Select(m => JsonNode.Parse(m.Body)!)
+                .FirstOrDefault(n => n["Message"]?.GetValue<string>().Contains(eventId, StringComparison.Ordinal) == true);
+        }
+        alert.ShouldNotBeNull("no alert named the dead-lettered event");
+        alert["Subject"]!.GetValue<string>().ShouldContain("peering-automation-test-flow-dlq");
+        JsonNode.Parse(alert["Message"]!.GetValue<string>())!["deadLetterQueue"]!.GetValue<string>().ShouldBe("peering-automation-test-flow-dlq");
     }
 }
