@@ -24,11 +24,26 @@ public sealed class ComplianceTests
         var findings = new JsonArray();
         foreach (var scope in plan["scopes"]!.AsArray())
         {
-            var report = await ProvisioningWorld.InvokeAsync(new EvaluateComplianceScopeFunction(world.Services).Handle, scope!.DeepClone());
-            foreach (var entry in report["batches"]!.AsArray().SelectMany(b => b!["entries"]!.AsArray()))
+            // "More findings in this scope?" → "Read the next page of findings" → evaluate again.
+            var input = scope!.DeepClone();
+            JsonNode report;
+            while (true)
             {
-                entry!["DetailType"]!.GetValue<string>().ShouldBe("Peering Compliance Finding");
-                findings.Add(JsonNode.Parse(entry["Detail"]!.GetValue<string>()));
+                report = await ProvisioningWorld.InvokeAsync(new EvaluateComplianceScopeFunction(world.Services).Handle, input);
+                foreach (var entry in report["batches"]!.AsArray().SelectMany(b => b!["entries"]!.AsArray()))
+                {
+                    entry!["DetailType"]!.GetValue<string>().ShouldBe("Peering Compliance Finding");
+                    findings.Add(JsonNode.Parse(entry["Detail"]!.GetValue<string>()));
+                }
+                if (report["nextPage"] is null)
+                {
+                    break;
+                }
+                input = new JsonObject
+                {
+                    ["accountId"] = report["accountId"]!.DeepClone(), ["region"] = report["region"]!.DeepClone(),
+                    ["after"] = report["nextPage"]!.DeepClone(), ["apiCallsBefore"] = report["apiCalls"]!.DeepClone(),
+                };
             }
             evaluations.Add(report.DeepClone());
         }

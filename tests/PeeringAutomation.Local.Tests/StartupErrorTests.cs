@@ -100,6 +100,42 @@ public sealed class StartupErrorTests : IDisposable
     }
 
     [Fact]
+    public void StackPlannerPlan_ReadsRetryPolicyAndDeadLetterQueueGivenTheFixtureTemplate()
+    {
+        var target = Plan(FixtureTemplate).Rules.Single(r => r.Name == "TestFlowRequested").Targets.Single();
+
+        target.RetryPolicy.ShouldBe(new RetryPolicyPlan(2, 3600));
+        target.DeadLetterArn.ShouldBe("arn:aws:sqs:us-east-1:123456789012:peering-automation-test-flow-dlq");
+    }
+
+    [Theory]
+    [InlineData("DeadLetterConfig: {Type: SQS}", "resource Flow (AWS::Serverless::StateMachine).Events.Go.DeadLetterConfig: give the queue as Arn (an AWS::SQS::Queue of this template); Type is not supported by the local stack")]
+    [InlineData("DeadLetterConfig: {Arn: arn:aws:sqs:us-east-1:123456789012:elsewhere}", "DeadLetterConfig.Arn arn:aws:sqs:us-east-1:123456789012:elsewhere is not a queue of this template")]
+    [InlineData("RetryPolicy: {MaximumRetryAttempts: 500}", "RetryPolicy.MaximumRetryAttempts: '500' is not a whole number from 0 to 185")]
+    public void StackPlannerPlan_FailsNamingTheEventGivenABadDeliveryPolicy(string property, string message)
+    {
+        var template = Write("template.yaml", $$"""
+            Resources:
+              Flow:
+                Type: AWS::Serverless::StateMachine
+                Properties:
+                  Definition:
+                    StartAt: Done
+                    States:
+                      Done:
+                        Type: Succeed
+                  Events:
+                    Go:
+                      Type: Schedule
+                      Properties:
+                        Schedule: rate(1 hour)
+                        {{property}}
+            """);
+
+        Should.Throw<TemplateError>(() => Plan(template)).Message.ShouldContain(message);
+    }
+
+    [Fact]
     public void StackPlannerPlan_FailsGivenAnUnsupportedIntrinsic()
     {
         var template = Write("template.yaml", """

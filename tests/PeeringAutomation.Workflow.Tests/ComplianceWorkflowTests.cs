@@ -116,6 +116,47 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
     }
 
     [Fact]
+    public async Task CheckCompliance_EmitsEveryFindingOnceInPagesGivenMoreFindingsInOneScopeThanTwoPagesHold()
+    {
+        // Seven routes to a peering deleted by hand: seven BlackholeRoute findings in b5's account-region,
+        // at three per page (WorldStack's ComplianceFindingsPageSize) at least three pages.
+        var b5 = Stack.World.Vpc("b5");
+        var pcx = await world.RequestPeeringByHandAsync("b5", "b7");
+        var ec2 = await world.Ec2For("b5");
+        var destinations = Enumerable.Range(0, 7).Select(i => $"10.17.{200 + i}.0/24").ToList();
+        foreach (var destination in destinations)
+        {
+            await ec2.CreateRouteAsync(new CreateRouteRequest { RouteTableId = b5.MainRouteTableId, DestinationCidrBlock = destination, VpcPeeringConnectionId = pcx });
+        }
+        await ec2.DeleteVpcPeeringConnectionAsync(new DeleteVpcPeeringConnectionRequest { VpcPeeringConnectionId = pcx });
+        try
+        {
+            var eventId = await Stack.PutEventAsync("Compliance Check Requested", new JsonObject { ["accountIds"] = new JsonArray(b5.AccountId), ["regions"] = new JsonArray(b5.Region) });
+            var execution = await Stack.WaitForExecutionAsync(Machine, eventId, Timeout);
+
+            execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
+            var pages = execution.History
+                .Where(h => h.StateName == "Evaluate account and region" && h.Type.EndsWith("StateExited", StringComparison.Ordinal))
+                .Select(h => JsonNode.Parse(h.Details["output"]!.GetValue<string>())!)
+                .ToList();
+            pages.Count.ShouldBeGreaterThanOrEqualTo(3);
+            var findings = pages.SelectMany(p => p["batches"]!.AsArray()).SelectMany(b => b!["entries"]!.AsArray())
+                .Select(e => JsonNode.Parse(e!["Detail"]!.GetValue<string>())!).ToList();
+            findings.Select(f => f["findingId"]!.GetValue<string>()).ShouldBeUnique();
+            Of(findings, "BlackholeRoute", pcx).Select(f => f["destination"]!.GetValue<string>()).ShouldBe(destinations, ignoreOrder: true);
+            var summary = await Stack.WaitForOutcomeAsync("Compliance Check Completed", e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, Timeout);
+            summary["detail"]!["findingCount"]!.GetValue<int>().ShouldBe(findings.Count);
+        }
+        finally
+        {
+            foreach (var destination in destinations)
+            {
+                await ec2.DeleteRouteAsync(new DeleteRouteRequest { RouteTableId = b5.MainRouteTableId, DestinationCidrBlock = destination });
+            }
+        }
+    }
+
+    [Fact]
     public async Task CheckCompliance_FindsBlackholeRoutesGivenPeeringDeletedByHand()
     {
         var pcx = await world.ProvisionAsync(Build.Request("cc-blackhole", "a8", "b9"), "a8", "b9");

@@ -19,6 +19,8 @@ public sealed class WorldStack : IAsyncLifetime
         ["ManagedAccountIds"] = "123456789012,111111111111,222222222222,333333333333," + UnreachableAccount,
         ["AllowedPeerAccountIds"] = "123456789012,111111111111,222222222222,333333333333,444444444444",
         ["ManagedRegions"] = "us-east-1,eu-west-1",
+        // Small pages, so every sweep with a few findings exercises the paging loop of check-compliance.
+        ["ComplianceFindingsPageSize"] = "3",
     };
 
     private readonly List<JsonObject> alerts = [];

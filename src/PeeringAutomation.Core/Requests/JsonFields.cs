@@ -167,25 +167,36 @@ internal static class JsonValues
         return null;
     }
 
-    /// <summary>The items of an array, or null after reporting that the value is not one.</summary>
-    public static IReadOnlyList<JsonElement>? Array(JsonElement value, string path, ReasonList reasons)
+    /// <summary>
+    /// The items of an array, or null after reporting that the value is not one or has more
+    /// than <paramref name="max"/> items. The length is checked before any item is read: a
+    /// 256 KB event can hold tens of thousands of items, and judging each would only produce
+    /// reasons nobody reads (and a refusal too big to emit).
+    /// </summary>
+    public static IReadOnlyList<JsonElement>? Array(JsonElement value, string path, ReasonList reasons, int max)
     {
-        if (value.ValueKind == JsonValueKind.Array)
+        if (value.ValueKind != JsonValueKind.Array)
         {
-            return value.EnumerateArray().ToArray();
+            reasons.Invalid(path, $"must be an array, got {JsonText.Describe(value)}");
+            return null;
         }
-        reasons.Invalid(path, $"must be an array, got {JsonText.Describe(value)}");
-        return null;
+        var length = value.GetArrayLength();
+        if (length > max)
+        {
+            reasons.Invalid(path, $"must have at most {max} items, got {length}");
+            return null;
+        }
+        return value.EnumerateArray().ToArray();
     }
 
     /// <summary>
     /// An array of identifiers without duplicates. Returns null when anything is wrong, so a
     /// partly valid list is never used.
     /// </summary>
-    public static IReadOnlyList<T>? IdArray<T>(JsonElement value, string path, ReasonList reasons, string? whenEmpty)
+    public static IReadOnlyList<T>? IdArray<T>(JsonElement value, string path, ReasonList reasons, string? whenEmpty, int max)
         where T : struct, IIdentifier<T>
     {
-        if (Array(value, path, reasons) is not { } items)
+        if (Array(value, path, reasons, max) is not { } items)
         {
             return null;
         }

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
@@ -60,6 +61,31 @@ internal static partial class JsonText
         // the functions turn reflection-based serialization off for source generation.
         var quoted = JsonEncodedText.Encode(name.Length > MaxEcho ? name[..MaxEcho] + "…" : name);
         return $"{parent}[\"{quoted}\"]";
+    }
+
+    /// <summary>
+    /// Whether <paramref name="element"/> nests deeper than <paramref name="max"/> levels, read
+    /// from its raw text with a reader that stops at the limit: no recursion, whatever the depth.
+    /// </summary>
+    public static bool DepthExceeds(JsonElement element, int max)
+    {
+        if (element.ValueKind == JsonValueKind.Undefined)
+        {
+            return false;
+        }
+        var reader = new Utf8JsonReader(JsonMarshal.GetRawUtf8Value(element), new JsonReaderOptions { MaxDepth = max });
+        try
+        {
+            while (reader.Read())
+            {
+            }
+            return false;
+        }
+        catch (JsonException)
+        {
+            // The element was parsed once already, so the only thing this reader can object to is the depth.
+            return true;
+        }
     }
 
     public static string Index(string parent, int index) => $"{parent}[{index}]";

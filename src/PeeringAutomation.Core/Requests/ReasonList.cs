@@ -9,9 +9,9 @@ internal sealed class ReasonList
     /// <summary>
     /// Refusals travel on as event detail and Step Functions state (256 KB each); a 256 KB event
     /// of bad ids would otherwise turn into megabytes of reasons and fail the workflow instead of
-    /// rejecting the request. The first fifty say more than enough.
+    /// rejecting the request. The first fifty say more than enough (one of them the count of the rest).
     /// </summary>
-    internal const int Limit = 50;
+    internal const int Limit = ReasonLimits.MaxReasons - 1;
 
     private readonly List<Reason> items = [];
     private int dropped;

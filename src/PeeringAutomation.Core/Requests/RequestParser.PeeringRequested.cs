@@ -11,6 +11,15 @@ public sealed partial class RequestParser
     /// <summary>Tags a team may set: AWS allows 50 per resource and the automation keeps 10 for its own.</summary>
     public const int MaxUserTags = 40;
 
+    /// <summary>Route tables a side may name: AWS allows 200 per VPC.</summary>
+    public const int MaxRouteTableIds = 200;
+
+    /// <summary>Ingress rules a side may ask for: AWS allows 60 inbound rules per security group.</summary>
+    public const int MaxIngressRules = 60;
+
+    /// <summary>Destinations a request may route to: a route table holds 50 routes per address family by default.</summary>
+    public const int MaxDestinationCidrs = 50;
+
     /// <summary>How far ahead <c>expiresAt</c> may be: a year, plus a day for leap years.</summary>
     public static readonly TimeSpan MaxExpiry = TimeSpan.FromDays(366);
 
@@ -111,7 +120,8 @@ public sealed partial class RequestParser
         // a peering that carries no traffic, and is far more likely a mistake than a wish.
         var routeTableIds = side.Optional("routeTableIds") is { } rtbs
             ? JsonValues.IdArray<RouteTableId>(rtbs, side.PathOf("routeTableIds"), reasons,
-                whenEmpty: "must not be empty: omit routeTableIds (or set it to null) to route from every route table of the VPC")
+                whenEmpty: "must not be empty: omit routeTableIds (or set it to null) to route from every route table of the VPC",
+                max: MaxRouteTableIds)
             : null;
 
         IReadOnlyList<IngressRequest>? ingress = [];
@@ -137,7 +147,7 @@ public sealed partial class RequestParser
 
     private static IReadOnlyList<IngressRequest>? ParseIngressList(JsonElement element, string path, ReasonList reasons)
     {
-        if (JsonValues.Array(element, path, reasons) is not { } items)
+        if (JsonValues.Array(element, path, reasons, MaxIngressRules) is not { } items)
         {
             return null;
         }
@@ -293,7 +303,7 @@ public sealed partial class RequestParser
 
     private static IReadOnlyList<Cidr>? ParseDestinationCidrs(JsonElement element, string path, ReasonList reasons)
     {
-        if (JsonValues.Array(element, path, reasons) is not { } items)
+        if (JsonValues.Array(element, path, reasons, MaxDestinationCidrs) is not { } items)
         {
             return null;
         }
@@ -402,6 +412,13 @@ public sealed partial class RequestParser
             reasons.Invalid(path, $"must be an object of tag keys to string values, got {JsonText.Describe(element)}");
             return null;
         }
+        // Counted before any tag is judged, for the same reason as the arrays' caps.
+        var count = element.EnumerateObject().Count();
+        if (count > MaxUserTags)
+        {
+            reasons.Invalid(path, $"must have at most {MaxUserTags} tags (AWS allows 50 per resource and the automation keeps 10 for its own), got {count}");
+            return null;
+        }
         var tags = new Dictionary<string, string>(StringComparer.Ordinal);
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var ok = true;
@@ -441,11 +458,6 @@ public sealed partial class RequestParser
                 ok = false;
             }
             tags[key] = value;
-        }
-        if (seen.Count > MaxUserTags)
-        {
-            reasons.Invalid(path, $"must have at most {MaxUserTags} tags (AWS allows 50 per resource and the automation keeps 10 for its own), got {seen.Count}");
-            ok = false;
         }
         return ok ? tags : null;
     }

@@ -28,7 +28,17 @@ public sealed partial class RequestParser
     /// <summary>The <c>detail-type</c> of an on-demand compliance sweep.</summary>
     public const string ComplianceCheckRequestedDetailType = "Compliance Check Requested";
 
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 32 };
+    /// <summary>How deeply a request event may nest. The deepest valid one has 5 levels; 32 leaves room for mistakes worth explaining field by field.</summary>
+    public const int MaxDepth = 32;
+
+    /// <summary>
+    /// How to read an event before handing it to the parser: deep enough for any event
+    /// EventBridge delivers (an event is at most 256 KB, so it cannot nest deeper than that many
+    /// levels; the reader keeps its nesting on a bit stack, not the call stack). A too-deep event
+    /// must reach the parser and be refused as <c>InvalidRequest</c>: a parse exception in a
+    /// handler would fail the workflow instead of rejecting the request.
+    /// </summary>
+    public static readonly JsonDocumentOptions EventDocumentOptions = new() { MaxDepth = 256 * 1024 };
 
     private readonly TimeProvider clock;
 
@@ -77,7 +87,7 @@ public sealed partial class RequestParser
         try
         {
             // The records keep no JsonElement, so the document can go once parsing is done.
-            using var document = JsonDocument.Parse(json, DocumentOptions);
+            using var document = JsonDocument.Parse(json, EventDocumentOptions);
             return parse(document.RootElement);
         }
         catch (JsonException e)
@@ -95,6 +105,12 @@ public sealed partial class RequestParser
     {
         var reasons = new ReasonList();
         T? request = null;
+        if (JsonText.DepthExceeds(envelope, MaxDepth))
+        {
+            // Nothing inside is walked: the parser and the rejection both stay shallow.
+            return RequestParseResult<T>.Failure([new Reason(ReasonCodes.InvalidRequest,
+                $"event: is nested deeper than {MaxDepth} levels; a {detailType} event needs at most 5")]);
+        }
         if (envelope.ValueKind != JsonValueKind.Object)
         {
             reasons.Invalid("event", $"must be an EventBridge event (a JSON object), got {JsonText.Describe(envelope)}");
@@ -196,6 +212,12 @@ public sealed partial class RequestParser
 
     private static readonly string[] ComplianceFields = ["accountIds", "regions"];
 
+    /// <summary>Accounts one compliance request may name (an organisation has at most a few thousand).</summary>
+    public const int MaxComplianceAccounts = 1000;
+
+    /// <summary>Regions one compliance request may name (AWS has fewer than 50).</summary>
+    public const int MaxComplianceRegions = 50;
+
     private ComplianceCheckRequest? ParseComplianceDetail(JsonElement detail, JsonElement? eventId, ReasonList reasons)
     {
         if (JsonFields.Open(detail, "", ComplianceFields, reasons) is not { } fields)
@@ -204,10 +226,10 @@ public sealed partial class RequestParser
         }
         // Empty lists are allowed and mean "every managed one", the same as leaving them out.
         var accountIds = fields.Optional("accountIds") is { } accounts
-            ? JsonValues.IdArray<AccountId>(accounts, fields.PathOf("accountIds"), reasons, whenEmpty: null)
+            ? JsonValues.IdArray<AccountId>(accounts, fields.PathOf("accountIds"), reasons, whenEmpty: null, max: MaxComplianceAccounts)
             : [];
         var regions = fields.Optional("regions") is { } regionList
-            ? JsonValues.IdArray<AwsRegion>(regionList, fields.PathOf("regions"), reasons, whenEmpty: null)
+            ? JsonValues.IdArray<AwsRegion>(regionList, fields.PathOf("regions"), reasons, whenEmpty: null, max: MaxComplianceRegions)
             : [];
         if (reasons.Any || accountIds is null || regions is null)
         {

@@ -9,8 +9,19 @@ using PeeringAutomation.Functions.Hosting;
 
 namespace PeeringAutomation.Functions.Compliance;
 
-/// <summary>One account and region to evaluate.</summary>
-public sealed record ComplianceScope(string AccountId, string Region);
+/// <summary>
+/// One account and region to evaluate; for a later page of its findings also where the previous
+/// page ended and how many calls the earlier pages made.
+/// </summary>
+public sealed record ComplianceScope(string AccountId, string Region)
+{
+    /// <summary>The last findingId of the previous page; null for the first page.</summary>
+    public string? After { get; init; }
+
+    /// <summary>EC2 calls the earlier pages of this scope made (so the summary counts them all).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
+    public int ApiCallsBefore { get; init; }
+}
 
 /// <summary>Output of the plan step: which account-regions this sweep covers.</summary>
 public sealed record ComplianceSweepPlan
@@ -60,6 +71,13 @@ public sealed record ScopeReport
     public required bool Failed { get; init; }
 
     public IReadOnlyList<FindingBatch> Batches { get; init; } = [];
+
+    /// <summary>
+    /// Where the next page of this scope's findings starts (pass it back as <c>after</c>); absent
+    /// on the last page. Findings leave in pages so one iteration's state stays far below 256 KB
+    /// however many findings one account-region has.
+    /// </summary>
+    public string? NextPage { get; init; }
 }
 
 /// <summary>Input of the summary step: the plan with every scope's counts.</summary>
@@ -166,7 +184,7 @@ public sealed class PlanComplianceSweepFunction(Services? services)
 public sealed class EvaluateComplianceScopeFunction(Services? services)
 {
     public const string FindingDetailType = "Peering Compliance Finding";
-    private const int BatchSize = 10; // PutEvents takes at most ten entries
+    internal const int BatchSize = 10; // PutEvents takes at most ten entries
 
     public EvaluateComplianceScopeFunction() : this(null)
     {
@@ -181,7 +199,16 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
         var accountRegion = new AccountRegion(AccountId.Parse(scope.AccountId), AwsRegion.Parse(scope.Region));
         var log = new StructuredLog("EvaluateComplianceScope") { Account = scope.AccountId, Region = scope.Region };
         var evaluation = await Services.Compliance.EvaluateAsync(accountRegion);
-        log.Info("scope evaluated", ("findings", evaluation.Findings.Count), ("apiCalls", evaluation.ApiCalls), ("failed", evaluation.Failed));
+        // Every page evaluates the scope afresh (the functions keep no state between calls) and
+        // takes the findings after the previous page's last id in id order: a finding that appears
+        // or goes between pages shifts nothing, and none is emitted twice.
+        var pageSize = Services.Settings.ComplianceFindingsPageSize;
+        var remaining = evaluation.Findings
+            .Where(f => scope.After is null || string.CompareOrdinal(f.FindingId, scope.After) > 0)
+            .OrderBy(f => f.FindingId, StringComparer.Ordinal)
+            .ToList();
+        var page = remaining.Take(pageSize).ToList();
+        log.Info("scope evaluated", ("findings", evaluation.Findings.Count), ("page", page.Count), ("apiCalls", evaluation.ApiCalls), ("failed", evaluation.Failed));
         var report = new ScopeReport
         {
             AccountId = evaluation.AccountId,
@@ -189,9 +216,10 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
             FindingsByType = evaluation.Findings.GroupBy(f => f.FindingType).ToDictionary(g => g.Key, g => g.Count()),
             PeeringsChecked = evaluation.PeeringsChecked,
             VpcsChecked = evaluation.VpcsChecked,
-            ApiCalls = evaluation.ApiCalls,
+            ApiCalls = scope.ApiCallsBefore + evaluation.ApiCalls,
             Failed = evaluation.Failed,
-            Batches = evaluation.Findings.Chunk(BatchSize).Select(Batch).ToList(),
+            Batches = page.Chunk(BatchSize).Select(Batch).ToList(),
+            NextPage = remaining.Count > page.Count ? page[^1].FindingId : null,
         };
         return await FunctionJson.SerializeAsync(report, PeeringJsonContext.Default.ScopeReport);
     }

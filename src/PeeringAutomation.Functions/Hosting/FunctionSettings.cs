@@ -21,6 +21,16 @@ public sealed record FunctionSettings
     /// <summary>The request ledger's DynamoDB table (LEDGER_TABLE_NAME).</summary>
     public required string LedgerTableName { get; init; }
 
+    /// <summary>Default of <see cref="ComplianceFindingsPageSize"/>: about 100 KB of events and alerts per page.</summary>
+    public const int DefaultComplianceFindingsPageSize = 100;
+
+    /// <summary>
+    /// Findings one compliance iteration emits per page (COMPLIANCE_FINDINGS_PAGE_SIZE, 1-200): a
+    /// page travels as Step Functions state, which AWS caps at 256 KB; a finding with its alert
+    /// text is about 1 KB.
+    /// </summary>
+    public int ComplianceFindingsPageSize { get; init; } = DefaultComplianceFindingsPageSize;
+
     /// <summary>The region the function runs in (for the hub's STS client).</summary>
     public required AwsRegion HomeRegion { get; init; }
 
@@ -49,6 +59,11 @@ public sealed record FunctionSettings
         if (variable("MAX_PEERINGS_PER_VPC") is { Length: > 0 } text && (!int.TryParse(text, out maxPeerings) || maxPeerings is < 1 or > 125))
         {
             problems.Add($"MAX_PEERINGS_PER_VPC: '{text}' is not a number from 1 to 125");
+        }
+        var pageSize = DefaultComplianceFindingsPageSize;
+        if (variable("COMPLIANCE_FINDINGS_PAGE_SIZE") is { Length: > 0 } pageText && (!int.TryParse(pageText, out pageSize) || pageSize is < 1 or > 200))
+        {
+            problems.Add($"COMPLIANCE_FINDINGS_PAGE_SIZE: '{pageText}' is not a number from 1 to 200");
         }
         Uri? endpoint = null;
         if (variable("AWS_ENDPOINT_URL") is { Length: > 0 } url && !Uri.TryCreate(url, UriKind.Absolute, out endpoint))
@@ -82,6 +97,7 @@ public sealed record FunctionSettings
             HomeRegion = home!.Value,
             LedgerTableName = ledgerTable!,
             EventBusName = variable("EVENT_BUS_NAME") is { Length: > 0 } bus ? bus : "vpc-peering",
+            ComplianceFindingsPageSize = pageSize,
         };
     }
 

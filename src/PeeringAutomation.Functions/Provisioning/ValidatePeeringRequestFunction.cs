@@ -22,7 +22,7 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var document = await JsonDocument.ParseAsync(input);
+        using var document = await JsonDocument.ParseAsync(input, RequestParser.EventDocumentOptions);
         var (envelope, executionArn) = IntakeInput.Of(document.RootElement);
         var log = new StructuredLog(Step);
         var outcome = await Services.Intake.TakeAsync(envelope, executionArn, CancellationToken.None);
@@ -59,7 +59,7 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
         RequestId = request?.RequestId.Value ?? RawString(envelope, "detail", "requestId") ?? RawString(envelope, "id"),
         Requester = request is null ? RawSide(envelope, "requester") : SideRef.From(request.Requester),
         Accepter = request is null ? RawSide(envelope, "accepter") : SideRef.From(request.Accepter),
-        Reasons = reasons,
+        Reasons = ReasonLimits.Apply(reasons),
         RequestedBy = request?.RequestedBy ?? RawString(envelope, "detail", "requestedBy"),
     };
 
@@ -71,7 +71,7 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
             : null;
 
     private static string? RawString(JsonElement element, params string[] path) =>
-        Navigate(element, path) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
+        Navigate(element, path) is { ValueKind: JsonValueKind.String } value ? ReasonLimits.Echo(value.GetString()!) : null;
 
     private static JsonElement? Navigate(JsonElement element, params string[] path)
     {

@@ -66,7 +66,7 @@ public sealed class ResolveTeardownFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var envelope = await JsonDocument.ParseAsync(input);
+        using var envelope = await JsonDocument.ParseAsync(input, RequestParser.EventDocumentOptions);
         var log = new StructuredLog(Step);
         var result = await ResolveAsync(envelope.RootElement, CancellationToken.None);
         log.Info("teardown resolved", ("targets", result.Targets.Count), ("accepted", result.Accepted));

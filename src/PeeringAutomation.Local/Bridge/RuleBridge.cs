@@ -15,6 +15,12 @@ public sealed partial class RuleBridge(
     DeployedStack stack, IAmazonSQS sqs, TargetDispatcher dispatcher, ILogger<RuleBridge> logger, EventBus.EventSenders? senders = null) : IAsyncDisposable
 {
     private readonly CancellationTokenSource stopping = new();
+
+    /// <summary>Fault injection's say in how many copies of each delivery to make (EventBridge delivers at least once).</summary>
+    public Faults.DuplicateDelivery? Duplicates { get; init; }
+
+    /// <summary>Where an event goes when its delivery fails for good; null drops it.</summary>
+    public DeadLetters? DeadLetters { get; init; }
     private readonly List<Task> drainers = [];
 
     /// <summary>Starts one drainer per bridged rule.</summary>
@@ -65,14 +71,49 @@ public sealed partial class RuleBridge(
         var eventId = envelope["id"]?.GetValue<string>() ?? Guid.NewGuid().ToString();
         foreach (var target in rule.Targets.Where(t => t.Kind != TargetKind.Native))
         {
+            // A duplicate is the same event (same id) delivered again, as EventBridge may. Its
+            // execution is named <event id>-2: under the same name Step Functions would treat
+            // it as a retry of the first StartExecution and start nothing (on AWS, rule targets
+            // pass no name, so both runs get generated names).
+            var copies = Duplicates?.Copies() ?? 1;
+            for (var copy = 1; copy <= copies; copy++)
+            {
+                await DeliverWithRetriesAsync(rule, target, envelope, copy == 1 ? eventId : $"{eventId}-{copy}", ct);
+            }
+        }
+    }
+
+    /// <summary>Delivers to one target with the target's RetryPolicy (capped locally), then dead-letters.</summary>
+    private async Task DeliverWithRetriesAsync(RulePlan rule, TargetPlan target, JsonObject envelope, string name, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
             try
             {
-                await dispatcher.DeliverAsync(target, TargetInput.For(target, envelope), eventId, ct);
+                await dispatcher.DeliverAsync(target, TargetInput.For(target, envelope), name, ct);
+                return;
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                // EventBridge would retry and then drop (or dead-letter); we log and drop.
-                LogDeliveryFailed(e, rule.Name, target.Arn, eventId);
+                var retriable = DeadLetters.IsRetriable(e);
+                if (retriable && attempt < Math.Min(target.RetryPolicy.MaximumRetryAttempts, DeadLetters.LocalRetryCap))
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                    continue;
+                }
+                LogDeliveryFailed(e, rule.Name, target.Arn, name);
+                try
+                {
+                    if (DeadLetters is { } deadLetters)
+                    {
+                        await deadLetters.SendAsync(rule, target, envelope, e, attempt, retriable, ct);
+                    }
+                }
+                catch (Exception dead) when (dead is not OperationCanceledException)
+                {
+                    LogDeliveryFailed(dead, rule.Name, target.DeadLetterArn ?? "-", name);
+                }
+                return;
             }
         }
     }

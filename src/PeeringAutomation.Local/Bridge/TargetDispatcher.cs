@@ -70,8 +70,19 @@ public sealed partial class TargetDispatcher(LocalAwsClient aws, IAmazonSQS sqs,
         }
     }
 
+    /// <summary>Step Functions' limit on an execution's input: 256 KB of UTF-8.</summary>
+    public const int MaxExecutionInputBytes = 262_144;
+
     private async Task StartExecutionAsync(string stateMachineArn, string input, string eventId, CancellationToken ct)
     {
+        // moto starts executions of any size; Step Functions refuses the call. An event can be
+        // under EventBridge's 256 KB and its envelope over Step Functions': the rule's delivery
+        // then fails and the event goes to the rule's dead-letter queue, as on AWS.
+        if (System.Text.Encoding.UTF8.GetByteCount(input) > MaxExecutionInputBytes)
+        {
+            throw new LocalAwsError("ValidationException",
+                $"1 validation error detected: Value at 'input' failed to satisfy constraint: Member must have length less than or equal to {MaxExecutionInputBytes}");
+        }
         // The execution is named after the event id, so a test can find the run its event caused.
         var name = eventId.Length > 80 ? eventId[..80] : eventId;
         for (var attempt = 1; ; attempt++)

@@ -20,9 +20,10 @@ public static class LocalCli
         var noSchedules = new Option<bool>("--no-schedules") { Description = "Do not fire schedule rules (fire them with POST /local/schedules/{rule}/fire)" };
         var template = new Option<string?>("--template") { Description = "template.yaml (default: found upwards from the current directory)" };
         var verbose = new Option<bool>("--verbose") { Description = "Log every delivery and invocation" };
+        var faults = new Option<string?>("--faults") { Description = "Seeded fault injection: throttle=P,server=P,lambda=P,duplicate=P,seed=N (shares 0-1; any subset)" };
 
-        var up = new Command("up", "Run the template locally on one endpoint until Ctrl-C") { port, world, noWorld, overrides, noSchedules, template, verbose };
-        up.SetAction((result, ct) => UpAsync(result.GetValue(port), WorldChoice(result.GetValue(world), result.GetValue(noWorld)), ParseOverrides(result.GetValue(overrides)), !result.GetValue(noSchedules), result.GetValue(template), result.GetValue(verbose)));
+        var up = new Command("up", "Run the template locally on one endpoint until Ctrl-C") { port, world, noWorld, overrides, noSchedules, template, verbose, faults };
+        up.SetAction((result, ct) => UpAsync(result.GetValue(port), WorldChoice(result.GetValue(world), result.GetValue(noWorld)), ParseOverrides(result.GetValue(overrides)), !result.GetValue(noSchedules), result.GetValue(template), result.GetValue(verbose), result.GetValue(faults)));
 
         var demoWorld = new Option<string?>("--world") { Description = "World file (YAML); default worlds/default.yaml" };
         var demoTemplate = new Option<string?>("--template") { Description = "template.yaml (default: found upwards from the current directory)" };
@@ -51,7 +52,11 @@ public static class LocalCli
         return result;
     }
 
-    private static async Task<int> UpAsync(int port, string? worldFile, Dictionary<string, string> overrides, bool schedules, string? template, bool verbose)
+    /// <summary>The <c>--faults</c> option: none when absent; without <c>seed=</c> a fresh seed, printed so the run can be replayed.</summary>
+    internal static Faults.FaultSettings ParseFaults(string? text) =>
+        text is null ? Faults.FaultSettings.None : Faults.FaultSettings.Parse(text, defaultSeed: Random.Shared.Next());
+
+    private static async Task<int> UpAsync(int port, string? worldFile, Dictionary<string, string> overrides, bool schedules, string? template, bool verbose, string? faultText)
     {
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -59,8 +64,10 @@ public static class LocalCli
         LocalStack stack;
         try
         {
+            var faultSettings = ParseFaults(faultText);
             stack = await LocalStack.StartAsync(new LocalStackOptions
             {
+                Faults = faultSettings,
                 Port = port,
                 WorldFile = worldFile,
                 ParameterOverrides = overrides,
@@ -88,6 +95,10 @@ public static class LocalCli
             }
             catch (OperationCanceledException)
             {
+            }
+            if (stack.Faults.Settings.Any)
+            {
+                AnsiConsole.MarkupLineInterpolated($"[yellow]faults ({stack.Faults.Settings}):[/] {stack.Faults.Counts.Snapshot()}");
             }
             AnsiConsole.MarkupLine("[grey]stopping: host, bridge, schedules, moto…[/]");
         }

@@ -34,6 +34,10 @@ public static class StackReport
             deployed.AddRow("[grey]ignored[/]", Markup.Escape(ignored), "[grey]no local effect[/]");
         }
         AnsiConsole.Write(deployed);
+        if (stack.Faults.Settings.Any)
+        {
+            AnsiConsole.MarkupLineInterpolated($"[yellow]Fault injection on:[/] --faults {stack.Faults.Settings} (replay with the same seed; counts are printed on stop)");
+        }
         if (stack.World.Vpcs.Count > 0)
         {
             var world = new Table().AddColumns("Account", "Region", "VPC", "Id", "CIDR blocks", "Flow logs");

@@ -87,4 +87,17 @@ public enum TargetKind
 }
 
 /// <summary>One target of a rule. <see cref="Input"/> is a constant JSON input; <see cref="InputPath"/> a JSONPath.</summary>
-public sealed record TargetPlan(string Id, string Arn, TargetKind Kind, string? Input, string? InputPath);
+public sealed record TargetPlan(string Id, string Arn, TargetKind Kind, string? Input, string? InputPath)
+{
+    /// <summary>The target's RetryPolicy (EventBridge's defaults: 185 attempts over 24 hours).</summary>
+    public RetryPolicyPlan RetryPolicy { get; init; } = RetryPolicyPlan.Default;
+
+    /// <summary>The SQS queue (ARN, one of the stack's queues) an undeliverable event goes to; null drops it, as EventBridge does.</summary>
+    public string? DeadLetterArn { get; init; }
+}
+
+/// <summary>How EventBridge retries a failed delivery to a target.</summary>
+public sealed record RetryPolicyPlan(int MaximumRetryAttempts, int MaximumEventAgeInSeconds)
+{
+    public static RetryPolicyPlan Default { get; } = new(185, 86400);
+}

@@ -207,6 +207,13 @@ public sealed class StackPlanner
         {
             throw new TemplateError($"AWS::Lambda::EventInvokeConfig: function {key} is not in the template");
         }
+        foreach (var rule in rules)
+        {
+            foreach (var target in rule.Targets.Where(t => t.DeadLetterArn is not null && !queues.Any(q => q.Arn == t.DeadLetterArn)))
+            {
+                throw new TemplateError($"{rule.DefinedBy}: DeadLetterConfig.Arn {target.DeadLetterArn} is not a queue of this template");
+            }
+        }
         var duplicate = rules.GroupBy(r => (r.BusName, r.Name)).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
@@ -334,7 +341,7 @@ public sealed class StackPlanner
             string[] allowed = type switch
             {
                 "EventBridgeRule" => ["Pattern", "EventBusName", "RuleName", "Input", "InputPath", "State", "Target", "RetryPolicy", "DeadLetterConfig"],
-                "Schedule" => ["Schedule", "Input", "Enabled", "State", "Name", "Description"],
+                "Schedule" => ["Schedule", "Input", "Enabled", "State", "Name", "Description", "RetryPolicy", "DeadLetterConfig"],
                 _ => throw new TemplateError($"{where}: event type {type} is not supported by the local stack (supported: EventBridgeRule, Schedule)"),
             };
             foreach (var key in props.Select(p => p.Key).Where(k => !allowed.Contains(k)))
@@ -346,7 +353,7 @@ public sealed class StackPlanner
             var targetId = props["Target"]?["Id"] is { } tid ? Str(tid, where) : $"{id}{eventName}Target";
             var enabled = (props["State"] is not { } state || Str(state, where) == "ENABLED")
                 && (props["Enabled"] is not { } en || Str(en, where) == "true");
-            var target = new TargetPlan(targetId, targetArn, kind, input, inputPath);
+            var target = WithDelivery(new TargetPlan(targetId, targetArn, kind, input, inputPath), props, where);
             if (type == "EventBridgeRule")
             {
                 var bus = props["EventBusName"] is { } b ? BusName(Str(b, where)) : "default";
@@ -381,11 +388,47 @@ public sealed class StackPlanner
                 throw new TemplateError($"{where}: property '{key}' is not supported by the local stack");
             }
             var arn = Str(target["Arn"], where);
-            targets.Add(new TargetPlan(Str(target["Id"], where), arn, KindOf(arn), target["Input"] is { } i ? Str(i, where) : null, target["InputPath"] is { } ip ? Str(ip, where) : null));
+            targets.Add(WithDelivery(new TargetPlan(Str(target["Id"], where), arn, KindOf(arn), target["Input"] is { } i ? Str(i, where) : null, target["InputPath"] is { } ip ? Str(ip, where) : null), target, where));
         }
         var enabled = props["State"] is not { } state || Str(state, at) == "ENABLED";
         return new RulePlan(identity.Ref, identity.Attributes["Arn"], bus, pattern, schedule, enabled, targets, at);
     }
+
+    /// <summary>
+    /// A target's RetryPolicy and DeadLetterConfig (rule target or SAM event: same shape). The
+    /// dead-letter queue must be given by ARN; SAM's <c>Type: SQS</c> (a queue SAM creates) is
+    /// not supported locally, so the template says which queue it is.
+    /// </summary>
+    private TargetPlan WithDelivery(TargetPlan target, JsonObject props, string where)
+    {
+        if (Resolve(props["RetryPolicy"], $"{where}.RetryPolicy") is JsonObject retry)
+        {
+            foreach (var key in retry.Select(p => p.Key).Where(k => k is not ("MaximumRetryAttempts" or "MaximumEventAgeInSeconds")))
+            {
+                throw new TemplateError($"{where}.RetryPolicy: property '{key}' is not supported (MaximumRetryAttempts, MaximumEventAgeInSeconds)");
+            }
+            target = target with
+            {
+                RetryPolicy = new RetryPolicyPlan(
+                    retry["MaximumRetryAttempts"] is { } attempts ? IntIn(Str(attempts, where), 0, 185, $"{where}.RetryPolicy.MaximumRetryAttempts") : RetryPolicyPlan.Default.MaximumRetryAttempts,
+                    retry["MaximumEventAgeInSeconds"] is { } age ? IntIn(Str(age, where), 60, 86400, $"{where}.RetryPolicy.MaximumEventAgeInSeconds") : RetryPolicyPlan.Default.MaximumEventAgeInSeconds),
+            };
+        }
+        if (Resolve(props["DeadLetterConfig"], $"{where}.DeadLetterConfig") is JsonObject deadLetter)
+        {
+            if (deadLetter.Any(p => p.Key != "Arn") || deadLetter["Arn"] is null)
+            {
+                throw new TemplateError($"{where}.DeadLetterConfig: give the queue as Arn (an AWS::SQS::Queue of this template); {string.Join(", ", deadLetter.Select(p => p.Key).Where(k => k != "Arn"))} is not supported by the local stack");
+            }
+            target = target with { DeadLetterArn = Str(deadLetter["Arn"], where) };
+        }
+        return target;
+    }
+
+    private static int IntIn(string text, int min, int max, string where) =>
+        int.TryParse(text, out var value) && value >= min && value <= max
+            ? value
+            : throw new TemplateError($"{where}: '{text}' is not a whole number from {min} to {max}");
 
     private static TargetKind KindOf(string arn) => arn.Split(':') switch
     {

@@ -12,6 +12,7 @@ using Microsoft.Extensions.Logging;
 using PeeringAutomation.Local.Aws;
 using PeeringAutomation.Local.Bridge;
 using PeeringAutomation.Local.Deploy;
+using PeeringAutomation.Local.Faults;
 using PeeringAutomation.Local.Lambda;
 using PeeringAutomation.Local.Moto;
 using PeeringAutomation.Local.World;
@@ -66,6 +67,9 @@ public sealed class LocalStack : IAsyncDisposable
 
     /// <summary>The request ledger as the functions see it (null when the template has no table).</summary>
     public Core.Ledger.IRequestLedger? Ledger { get; private set; }
+
+    /// <summary>Seeded fault injection: its settings (changeable with <see cref="FaultInjection.Set"/>) and counts.</summary>
+    public FaultInjection Faults { get; private set; } = new(FaultSettings.None);
 
     /// <summary>SDK clients per account and region (member accounts through sts:AssumeRole).</summary>
     public AccountClients Clients { get; private set; } = null!;
@@ -177,6 +181,8 @@ public sealed class LocalStack : IAsyncDisposable
         dispatcher = new TargetDispatcher(Aws, sqs, functions, invoker, Plan, logs.CreateLogger<TargetDispatcher>());
         schedules = new ScheduleRunner(Plan, dispatcher, logs.CreateLogger<ScheduleRunner>());
 
+        Faults = new FaultInjection(options.Faults);
+        Faults.Use(app);
         MemberRoleDenial.Use(app, options.UnassumableAccounts.ToHashSet());
         var senders = new EventBus.EventSenders();
         var callers = new EventBus.CallerIdentities(moto.Endpoint, AccountId, Plan.StateMachines.FirstOrDefault()?.RoleArn ?? $"arn:aws:iam::{AccountId}:role/StateMachineRole");
@@ -214,7 +220,12 @@ public sealed class LocalStack : IAsyncDisposable
         {
             await CreateOutcomeQueueAsync(options.OutcomeSources, ct);
         }
-        var bridge = new RuleBridge(deployed, sqs, dispatcher, logs.CreateLogger<RuleBridge>(), senders);
+        var bridge = new RuleBridge(deployed, sqs, dispatcher, logs.CreateLogger<RuleBridge>(), senders)
+        {
+            Duplicates = Faults.Duplicates,
+            DeadLetters = new DeadLetters(sqs, Aws, Plan, logs.CreateLogger<DeadLetters>()),
+        };
+        Faults.Arm();
         bridge.Start();
         stoppables.Insert(0, bridge);
         if (options.RunSchedules)

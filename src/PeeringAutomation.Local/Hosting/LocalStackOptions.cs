@@ -24,6 +24,9 @@ public sealed record LocalStackOptions
     /// <summary>Accounts whose member role cannot be assumed (test seam: STS answers AccessDenied).</summary>
     public IReadOnlyCollection<string> UnassumableAccounts { get; init; } = [];
 
+    /// <summary>Seeded fault injection (<c>up --faults</c>); armed once the stack is deployed and its world built.</summary>
+    public PeeringAutomation.Local.Faults.FaultSettings Faults { get; init; } = PeeringAutomation.Local.Faults.FaultSettings.None;
+
     /// <summary>Fire schedule rules on their own (off for tests: fire them with <see cref="LocalStack.FireScheduleAsync"/>).</summary>
     public bool RunSchedules { get; init; }
 

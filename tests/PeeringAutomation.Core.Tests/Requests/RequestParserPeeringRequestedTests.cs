@@ -682,14 +682,33 @@ public sealed class RequestParserPeeringRequestedTests
     }
 
     [Fact]
-    public void RequestParserParsePeeringRequested_StopsListingAfterFiftyGivenHugeListOfBadIds()
+    public void RequestParserParsePeeringRequested_StopsListingAtFiftyGivenLongListOfBadIds()
     {
-        var builder = Builders.PeeringRequested().With("requester.routeTableIds", new JsonArray([.. Enumerable.Range(0, 5000).Select(i => (JsonNode)$"bad-{i}")]));
+        var builder = Builders.PeeringRequested().With("requester.routeTableIds", new JsonArray([.. Enumerable.Range(0, 150).Select(i => (JsonNode)$"bad-{i}")]));
 
         var reasons = Parse(builder).Reasons;
 
-        reasons.Count.ShouldBe(51);
-        reasons[^1].Message.ShouldBe("4950 more problem(s) not listed; fix the ones above first");
+        reasons.Count.ShouldBe(ReasonLimits.MaxReasons);
+        reasons[^1].Message.ShouldBe("101 more problem(s) not listed; fix the ones above first");
+    }
+
+    [Theory]
+    [InlineData("requester.routeTableIds", RequestParser.MaxRouteTableIds)]
+    [InlineData("accepter.ingressFromPeer", RequestParser.MaxIngressRules)]
+    [InlineData("destinationCidrs", RequestParser.MaxDestinationCidrs)]
+    public void RequestParserParsePeeringRequested_RejectsWithPathAndCapGivenArrayOneOverTheCap(string path, int cap)
+    {
+        var builder = Builders.PeeringRequested().With(path, new JsonArray([.. Enumerable.Range(0, cap + 1).Select(i => (JsonNode)$"item-{i}")]));
+
+        Messages(builder).ShouldBe([$"{path}: must have at most {cap} items, got {cap + 1}"]);
+    }
+
+    [Fact]
+    public void RequestParserParsePeeringRequested_RejectsOnceGivenHugeArray()
+    {
+        var builder = Builders.PeeringRequested().With("requester.routeTableIds", new JsonArray([.. Enumerable.Range(0, 20_000).Select(i => (JsonNode)$"bad-{i}")]));
+
+        Messages(builder).ShouldBe(["requester.routeTableIds: must have at most 200 items, got 20000"]);
     }
 
     [Theory]
@@ -720,7 +739,31 @@ public sealed class RequestParserPeeringRequestedTests
     {
         var deep = string.Concat(Enumerable.Repeat("[", 200)) + string.Concat(Enumerable.Repeat("]", 200));
 
-        Parser.ParsePeeringRequested(deep).Reasons.ShouldHaveSingleItem().Message.ShouldStartWith("event: is not valid JSON");
+        Parser.ParsePeeringRequested(deep).Reasons.ShouldHaveSingleItem().Message.ShouldBe("event: is nested deeper than 32 levels; a Peering Requested event needs at most 5");
+    }
+
+    [Fact]
+    public void RequestParserParsePeeringRequested_RefusesAsInvalidRequestGivenDetailNestedTwoHundredThousandDeep()
+    {
+        var deep = string.Concat(Enumerable.Repeat("[", 200_000)) + string.Concat(Enumerable.Repeat("]", 200_000));
+        using var document = JsonDocument.Parse("""{"source":"vpc-peering","detail-type":"Peering Requested","detail":{"tags":""" + deep + "}}", RequestParser.EventDocumentOptions);
+
+        var reason = Parser.ParsePeeringRequested(document.RootElement).Reasons.ShouldHaveSingleItem();
+
+        reason.Code.ShouldBe(ReasonCodes.InvalidRequest);
+        reason.Message.ShouldStartWith("event: is nested deeper than 32 levels");
+    }
+
+    [Fact]
+    public void ReasonLimitsApply_KeepsFiftyAndCutsLongMessagesGivenThousandsOfReasons()
+    {
+        var reasons = Enumerable.Range(0, 3000).Select(i => new Reason(ReasonCodes.RouteConflict, new string('x', 5000))).ToList();
+
+        var capped = ReasonLimits.Apply(reasons);
+
+        capped.Count.ShouldBe(ReasonLimits.MaxReasons);
+        capped.Take(49).ShouldAllBe(r => r.Code == ReasonCodes.RouteConflict && r.Message.Length == ReasonLimits.MaxMessageLength);
+        capped[^1].Message.ShouldBe("2951 more problem(s) not listed; fix the ones above first");
     }
 
     [Fact]
