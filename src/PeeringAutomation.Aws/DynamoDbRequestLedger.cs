@@ -19,6 +19,7 @@ namespace PeeringAutomation.Aws;
 public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableName) : IRequestLedger
 {
     public const string ExpiryIndex = "ByExpiry";
+    public const string StatusIndex = "ByStatus";
     private const string LiveMarker = "live";
     private const string ConditionalCheckFailed = "ConditionalCheckFailed";
 
@@ -87,13 +88,12 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         return item is null ? null : new PairLock(pair, RequestId.Parse(item["owner"].S), Text(item, "executionArn"), item["since"].S);
     }
 
-    public async Task RecordAsync(RequestId id, StatusChange change, CancellationToken ct = default)
+    public async Task<bool> RecordAsync(RequestId id, StatusChange change, CancellationToken ct = default)
     {
         var update = StatusUpdate(id, change);
         if (change.ReleasePair is not { } pair)
         {
-            await UpdateIgnoringDoneAsync(update, ct);
-            return;
+            return await UpdateIgnoringDoneAsync(update, ct);
         }
         var release = new Delete
         {
@@ -106,16 +106,40 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         try
         {
             await TransactAsync("TransactWriteItems(status)", [new TransactWriteItem { Update = update }, new TransactWriteItem { Delete = release }], ct);
+            return true;
         }
         catch (TransactionCanceledException e) when (!Failed(e, 0) && Failed(e, 1))
         {
             // The lock is not ours (never taken, or taken over since): record the status alone.
-            await UpdateIgnoringDoneAsync(update, ct);
+            return await UpdateIgnoringDoneAsync(update, ct);
         }
         catch (TransactionCanceledException e) when (Failed(e, 0))
         {
-            // Already in that status: this change was written by an earlier attempt.
+            // Already in that status (an earlier attempt wrote it), or not in the expected one.
+            return false;
         }
+    }
+
+    public async Task<IReadOnlyList<RequestRecord>> ApprovalsPastDeadlineAsync(DateTimeOffset now, CancellationToken ct = default)
+    {
+        var records = new List<RequestRecord>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var response = await CallAsync("Query(ByStatus)", c => dynamo.QueryAsync(new QueryRequest
+            {
+                TableName = tableName,
+                IndexName = StatusIndex,
+                KeyConditionExpression = "#status = :waiting",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status" },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":waiting"] = S(LedgerStatus.AwaitingApproval) },
+                ExclusiveStartKey = start,
+            }, c), ct);
+            records.AddRange((response.Items ?? []).Select(ToRecord).Where(r => r.ApprovalDeadline is { } deadline && deadline <= now));
+            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (start is not null);
+        return records;
     }
 
     public async Task RecordPeeringAsync(RequestId id, PeeringConnectionId peering, CancellationToken ct = default)
@@ -239,6 +263,10 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
             [":entry"] = new AttributeValue { L = [History(new HistoryEntry(change.Status, change.At, change.ExecutionArn, change.Detail))] },
         };
         var set = new List<string> { "#status = :status", "updatedAt = :at", "history = list_append(history, :entry)" };
+        if (change.ExpectedStatus is { } expected)
+        {
+            values[":expected"] = S(expected);
+        }
         if (change.Plan is { } plan)
         {
             set.Add("#plan = :plan");
@@ -249,6 +277,21 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         {
             set.Add("reasons = :reasons");
             values[":reasons"] = Reasons(reasons);
+        }
+        if (change.Approvals is { } approvals)
+        {
+            set.Add("approvals = :approvals");
+            values[":approvals"] = Approvals(approvals);
+        }
+        if (change.ApprovalDeadline is { } deadline)
+        {
+            set.Add("approvalDeadline = :deadline");
+            values[":deadline"] = S(LedgerTime.Of(deadline));
+        }
+        if (change.NewOwner is { } owner)
+        {
+            set.Add("executionArn = :owner");
+            values[":owner"] = S(owner);
         }
         var expression = "SET " + string.Join(", ", set);
         if (LedgerStatus.IsTerminal(change.Status))
@@ -261,7 +304,7 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
             TableName = tableName,
             Key = RequestKey(id),
             UpdateExpression = expression,
-            ConditionExpression = "attribute_exists(pk) AND #status <> :status",
+            ConditionExpression = change.ExpectedStatus is null ? "attribute_exists(pk) AND #status <> :status" : "attribute_exists(pk) AND #status = :expected",
             ExpressionAttributeNames = names,
             ExpressionAttributeValues = values,
         };
@@ -293,6 +336,9 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         Optional(item, "executionArn", record.ExecutionArn);
         Optional(item, "peeringId", record.PeeringId?.Value);
         Optional(item, "plan", record.Plan is { } plan ? JsonSerializer.Serialize(plan, LedgerJsonContext.Default.PeeringPlan) : null);
+        Optional(item, "detail", record.Detail);
+        Optional(item, "approvalDeadline", record.ApprovalDeadline is { } deadline ? LedgerTime.Of(deadline) : null);
+        item["approvals"] = Approvals(record.Approvals);
         if (record.ExpiresAt is { } expiresAt)
         {
             item["expiresAt"] = S(LedgerTime.Of(expiresAt));
@@ -326,6 +372,16 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         PeeringId = Text(item, "peeringId") is { } peering ? PeeringConnectionId.Parse(peering) : null,
         Reasons = (item.GetValueOrDefault("reasons")?.L ?? [])
             .Select(r => new Reason(r.M["code"].S, r.M["message"].S)).ToList(),
+        Detail = Text(item, "detail"),
+        ApprovalDeadline = LedgerTime.Parse(Text(item, "approvalDeadline")),
+        Approvals = (item.GetValueOrDefault("approvals")?.L ?? []).Select(a => new RequiredApproval
+        {
+            Code = a.M["code"].S,
+            Reason = a.M["reason"].S,
+            Approvers = a.M["approvers"].L.Select(v => v.S).ToList(),
+            ApprovedBy = Text(a.M, "approvedBy"),
+            ApprovedAt = Text(a.M, "approvedAt"),
+        }).ToList(),
         History = (item.GetValueOrDefault("history")?.L ?? [])
             .Select(h => new HistoryEntry(h.M["status"].S, h.M["at"].S, Text(h.M, "executionArn"), Text(h.M, "detail"))).ToList(),
     };
@@ -337,6 +393,20 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         Optional(map, "detail", entry.Detail);
         return new AttributeValue { M = map };
     }
+
+    private static AttributeValue Approvals(IReadOnlyList<RequiredApproval> approvals) => new()
+    {
+        L = approvals.Select(a =>
+        {
+            var map = new Dictionary<string, AttributeValue>
+            {
+                ["code"] = S(a.Code), ["reason"] = S(a.Reason), ["approvers"] = new AttributeValue { L = a.Approvers.Select(S).ToList() },
+            };
+            Optional(map, "approvedBy", a.ApprovedBy);
+            Optional(map, "approvedAt", a.ApprovedAt);
+            return new AttributeValue { M = map };
+        }).ToList(),
+    };
 
     private static AttributeValue Reasons(IReadOnlyList<Reason> reasons) => new()
     {
@@ -364,7 +434,7 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         return response.Item is { Count: > 0 } item ? item : null;
     }
 
-    private async Task UpdateIgnoringDoneAsync(Update update, CancellationToken ct)
+    private async Task<bool> UpdateIgnoringDoneAsync(Update update, CancellationToken ct)
     {
         try
         {
@@ -377,10 +447,12 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
                 ExpressionAttributeNames = update.ExpressionAttributeNames,
                 ExpressionAttributeValues = update.ExpressionAttributeValues,
             }, c), ct);
+            return true;
         }
         catch (ConditionalCheckFailedException)
         {
-            // Already in that status (an earlier attempt wrote it), or no such record: nothing to do.
+            // Already in that status (an earlier attempt wrote it), not in the expected one, or no such record.
+            return false;
         }
     }
 

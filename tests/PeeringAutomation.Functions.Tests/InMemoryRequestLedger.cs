@@ -98,26 +98,42 @@ internal sealed class InMemoryRequestLedger : IRequestLedger
         }
     }
 
-    public Task RecordAsync(RequestId id, StatusChange change, CancellationToken ct = default)
+    public Task<bool> RecordAsync(RequestId id, StatusChange change, CancellationToken ct = default)
     {
         lock (gate)
         {
             Calls.Add(change.ReleasePair is null ? "UpdateItem" : "TransactWriteItems");
-            if (Records.TryGetValue(id, out var record) && record.Status != change.Status)
+            if (!Records.TryGetValue(id, out var record)
+                || (change.ExpectedStatus is { } expected ? record.Status != expected : record.Status == change.Status))
             {
-                Records[id] = record with
-                {
-                    Status = change.Status,
-                    Plan = change.Plan ?? record.Plan,
-                    Reasons = change.Reasons ?? record.Reasons,
-                    History = [.. record.History, new HistoryEntry(change.Status, change.At, change.ExecutionArn, change.Detail)],
-                };
-                if (change.ReleasePair is { } pair && Locks.TryGetValue(pair, out var held) && held.Owner == id)
-                {
-                    Locks.Remove(pair);
-                }
+                return Task.FromResult(false);
             }
-            return Task.CompletedTask;
+            Records[id] = record with
+            {
+                Status = change.Status,
+                Plan = change.Plan ?? record.Plan,
+                Reasons = change.Reasons ?? record.Reasons,
+                Approvals = change.Approvals ?? record.Approvals,
+                ApprovalDeadline = change.ApprovalDeadline ?? record.ApprovalDeadline,
+                ExecutionArn = change.NewOwner ?? record.ExecutionArn,
+                History = [.. record.History, new HistoryEntry(change.Status, change.At, change.ExecutionArn, change.Detail)],
+            };
+            if (change.ReleasePair is { } pair && Locks.TryGetValue(pair, out var held) && held.Owner == id)
+            {
+                Locks.Remove(pair);
+            }
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<IReadOnlyList<RequestRecord>> ApprovalsPastDeadlineAsync(DateTimeOffset now, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("Query");
+            IReadOnlyList<RequestRecord> late = Records.Values
+                .Where(r => r.Status == LedgerStatus.AwaitingApproval && r.ApprovalDeadline is { } d && d <= now).ToList();
+            return Task.FromResult(late);
         }
     }
 

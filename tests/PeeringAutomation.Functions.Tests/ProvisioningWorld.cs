@@ -96,6 +96,29 @@ internal sealed class ProvisioningWorld
     public async Task<JsonObject> ProvisionAsync(JsonObject envelope, string executionArn = ExecutionArn)
     {
         var state = (JsonObject)await InvokeAsync(new Provisioning.ValidatePeeringRequestFunction(Services).Handle, IntakeInput(envelope, executionArn));
+        return await ContinueAsync(state);
+    }
+
+    /// <summary>Runs a Peering Approval Decided event the way the ASL does: the decision step, then, when approved, the rest.</summary>
+    public async Task<JsonObject> DecideAsync(string account, string requestId, string decision, string executionArn, string? comment = null)
+    {
+        var detail = new JsonObject { ["requestId"] = requestId, ["decision"] = decision };
+        if (comment is not null)
+        {
+            detail["comment"] = comment;
+        }
+        var envelope = new JsonObject
+        {
+            ["version"] = "0", ["id"] = Guid.NewGuid().ToString(), ["detail-type"] = "Peering Approval Decided", ["source"] = "vpc-peering",
+            ["account"] = account, ["time"] = "2026-11-27T11:00:00Z", ["region"] = "us-east-1", ["resources"] = new JsonArray(), ["detail"] = detail,
+        };
+        var state = (JsonObject)await InvokeAsync(new Approvals.RecordApprovalDecisionFunction(Services).Handle, IntakeInput(envelope, executionArn));
+        return await ContinueAsync(state);
+    }
+
+    /// <summary>From an accepted Validate (or decision) result: Create → Accept → routes → groups → flow logs.</summary>
+    public async Task<JsonObject> ContinueAsync(JsonObject state)
+    {
         if (state["accepted"]!.GetValue<bool>() is false)
         {
             return state;

@@ -145,6 +145,20 @@ public sealed partial class TemplateTests
             state["error"] = new JsonObject { ["Error"] = "PeeringConflict", ["Cause"] = "test" };
             await Run("RollbackPeeringFunction", new RollbackPeeringFunction(services).Handle, state);
 
+            // A request that waits for the accepter's approval, then the approval that re-validates it.
+            var approvalWorld = new ProvisioningWorld();
+            world = approvalWorld;
+            var asked = approvalWorld.Event();
+            asked["account"] = ProvisioningWorld.Requester.Account.Value;
+            await approvalWorld.ProvisionAsync(asked);
+            var decision = new JsonObject
+            {
+                ["id"] = "d-1", ["detail-type"] = "Peering Approval Decided", ["source"] = "vpc-peering", ["account"] = ProvisioningWorld.Accepter.Account.Value,
+                ["detail"] = new JsonObject { ["requestId"] = "chg-42", ["decision"] = "approve" },
+            };
+            await Run("RecordApprovalDecisionFunction", new Approvals.RecordApprovalDecisionFunction(approvalWorld.Services).Handle,
+                ProvisioningWorld.IntakeInput(decision, "arn:aws:states:us-east-1:123456789012:execution:provision:decision"));
+
             var teardownWorld = new ProvisioningWorld();
             world = teardownWorld;
             await teardownWorld.ProvisionAsync(teardownWorld.Event());

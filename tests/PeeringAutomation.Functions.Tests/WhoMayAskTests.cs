@@ -74,13 +74,13 @@ public sealed class WhoMayAskTests
     }
 
     [Fact]
-    public async Task ValidatePeeringRequestFunctionHandle_RefusesAccepterConsentRequiredGivenNoTagAndAMemberAsker()
+    public async Task ValidatePeeringRequestFunctionHandle_AsksTheAccepterToApproveGivenNoTagAndAMemberAsker()
     {
         var state = await ValidateAsync(EventFrom(RequesterAccount));
 
-        FirstCode(state).ShouldBe("AccepterConsentRequired");
+        state["approvalRequested"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("AccepterConsentRequired");
         world.Ec2.Peerings.ShouldBeEmpty();
-        world.Ledger.Locks.ShouldBeEmpty("a refusal releases the pair");
+        world.Ledger.Locks.ShouldHaveSingleItem("the pair stays held while it waits");
     }
 
     [Fact]

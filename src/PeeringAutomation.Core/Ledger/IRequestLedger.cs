@@ -43,9 +43,11 @@ public interface IRequestLedger
 
     /// <summary>
     /// Moves a request to a status with a history entry (and the plan, reasons, lock release the change
-    /// carries). A request already in that status is left as it is, so a retried step writes once.
+    /// carries). A request already in that status is left as it is, so a retried step writes once;
+    /// with <see cref="StatusChange.ExpectedStatus"/> it is written only from that status.
     /// </summary>
-    Task RecordAsync(RequestId id, StatusChange change, CancellationToken ct = default);
+    /// <returns>True when the change was written.</returns>
+    Task<bool> RecordAsync(RequestId id, StatusChange change, CancellationToken ct = default);
 
     /// <summary>Records the peering the request created (and indexes it by peering id); repeating it is harmless.</summary>
     Task RecordPeeringAsync(RequestId id, PeeringConnectionId peering, CancellationToken ct = default);
@@ -56,6 +58,9 @@ public interface IRequestLedger
     /// <summary>Which of these peerings the ledger knows, with the request that made or accepted each (batched reads).</summary>
     Task<IReadOnlyDictionary<PeeringConnectionId, RequestId>> KnownPeeringsAsync(
         IReadOnlyCollection<PeeringConnectionId> peerings, CancellationToken ct = default);
+
+    /// <summary>Requests still awaiting approval whose deadline is at or before <paramref name="now"/> (the status index).</summary>
+    Task<IReadOnlyList<RequestRecord>> ApprovalsPastDeadlineAsync(DateTimeOffset now, CancellationToken ct = default);
 
     /// <summary>Live requests whose <c>expiresAt</c> is at or before <paramref name="now"/> (the expiry index, not an EC2 scan).</summary>
     Task<IReadOnlyList<RequestRecord>> ExpiredAsync(DateTimeOffset now, CancellationToken ct = default);

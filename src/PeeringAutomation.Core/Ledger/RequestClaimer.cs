@@ -27,10 +27,11 @@ public sealed record ClaimDecision(ClaimVerdict Verdict, RequestRecord Record, P
 
 /// <summary>
 /// Claims a request in the ledger: one conditional transaction writes the record and the pair lock.
-/// A lock whose owner is terminal, unknown, or whose peering no longer exists in EC2 is taken over,
+/// A lock whose owner is terminal, unknown, past its approval deadline, or whose peering no longer
+/// exists in EC2 is taken over,
 /// so an execution that died uncatchably or a peering deleted by hand never blocks a pair for ever.
 /// </summary>
-public sealed class RequestClaimer(IRequestLedger ledger, IEc2GatewayFactory gateways)
+public sealed class RequestClaimer(IRequestLedger ledger, IEc2GatewayFactory gateways, TimeProvider clock)
 {
     private const int Attempts = 3;
 
@@ -71,6 +72,11 @@ public sealed class RequestClaimer(IRequestLedger ledger, IEc2GatewayFactory gat
     {
         if (owner is null || !owner.IsLive)
         {
+            return true;
+        }
+        if (owner.Status == LedgerStatus.AwaitingApproval && owner.ApprovalDeadline is { } deadline && deadline <= clock.GetUtcNow())
+        {
+            // Nobody decided in time: the pair is free even before the sweep marks the request expired.
             return true;
         }
         if (owner.PeeringId is not { } peeringId)

@@ -8,6 +8,7 @@ namespace PeeringAutomation.Core.Ledger;
 public static class LedgerStatus
 {
     public const string Requested = "Requested";
+    public const string AwaitingApproval = "AwaitingApproval";
     public const string Rejected = "Rejected";
     public const string Provisioning = "Provisioning";
     public const string Provisioned = "Provisioned";
@@ -86,6 +87,15 @@ public sealed record RequestRecord
 
     public IReadOnlyList<HistoryEntry> History { get; init; } = [];
 
+    /// <summary>The request's detail as it was asked (JSON): re-validated when the approvals are in.</summary>
+    public string? Detail { get; init; }
+
+    /// <summary>The approvals the request waits for (empty when it needs none).</summary>
+    public IReadOnlyList<RequiredApproval> Approvals { get; init; } = [];
+
+    /// <summary>When a request awaiting approval expires (<c>ApprovalTimeout</c> after it was asked).</summary>
+    public DateTimeOffset? ApprovalDeadline { get; init; }
+
     public VpcPair Pair => VpcPair.Of(Requester.VpcId, Accepter.VpcId);
 
     /// <summary>Still holding (or about to hold) a peering: not terminal.</summary>
@@ -131,4 +141,32 @@ public sealed record StatusChange
 
     /// <summary>Release the request's lock on this pair in the same write (terminal statuses); a lock held by another request stays.</summary>
     public VpcPair? ReleasePair { get; init; }
+
+    /// <summary>Write only if the request is in this status now (compare-and-set between concurrent decisions).</summary>
+    public string? ExpectedStatus { get; init; }
+
+    /// <summary>Approvals to store with the change (the full list, replacing the stored one).</summary>
+    public IReadOnlyList<RequiredApproval>? Approvals { get; init; }
+
+    public DateTimeOffset? ApprovalDeadline { get; init; }
+
+    /// <summary>The execution that owns the request from now on (an approval hands it to the deciding execution).</summary>
+    public string? NewOwner { get; init; }
+}
+
+/// <summary>One approval a request waits for: why, who may give it, and (once given) by whom and when.</summary>
+public sealed record RequiredApproval
+{
+    public required string Code { get; init; }
+
+    public required string Reason { get; init; }
+
+    /// <summary>Account ids any one of which gives this approval (the owner first, then the platform accounts).</summary>
+    public required IReadOnlyList<string> Approvers { get; init; }
+
+    public string? ApprovedBy { get; init; }
+
+    public string? ApprovedAt { get; init; }
+
+    public bool IsGiven => ApprovedBy is not null;
 }

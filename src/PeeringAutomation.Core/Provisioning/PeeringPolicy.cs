@@ -20,6 +20,12 @@ public sealed record PeeringPolicy
 
     public bool AllowAllTraffic { get; init; }
 
+    /// <summary>Inter-region peerings need a platform account's approval (ApproveInterRegion).</summary>
+    public bool ApproveInterRegion { get; init; }
+
+    /// <summary>How long a request waits for its approvals (ApprovalTimeout; default 72 h, at most 30 days).</summary>
+    public TimeSpan ApprovalTimeout { get; init; } = TimeSpan.FromHours(72);
+
     public bool RejectUnlistedRequests { get; init; }
 
     /// <summary>Active peerings per VPC (AWS default 50, adjustable to 125).</summary>

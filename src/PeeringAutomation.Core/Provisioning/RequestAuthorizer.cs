@@ -41,15 +41,6 @@ public sealed class RequestAuthorizer(PeeringPolicy policy)
     public bool AccepterConsents(PeeringSideInfo requester, PeeringSideInfo accepter, Vpc accepterVpc, string? asker) =>
         policy.IsPlatform(asker) || asker == accepter.Account.Value || AcceptFromCovers(accepterVpc, requester);
 
-    /// <summary>The refusal when the accepter has not consented (empty when it has).</summary>
-    public IReadOnlyList<Reason> AuthorizeConsent(PeeringRequest request, Vpc accepterVpc, string? asker) =>
-        AccepterConsents(request.Requester.Info, request.Accepter.Info, accepterVpc, asker)
-            ? []
-            : [new Reason(ReasonCodes.AccepterConsentRequired,
-                $"accepter.vpcId: VPC {request.Accepter.VpcId} of account {request.Accepter.AccountId} has not consented to peer with " +
-                $"{request.Requester.VpcId} of account {request.Requester.AccountId}: the accepter account (or a platform account) must ask, " +
-                $"or the accepter tags its VPC {ManagedMarkers.AcceptFromTag}={request.Requester.AccountId} (account ids and/or VPC ids, comma-separated, or *)")];
-
     /// <summary>The refusal of a teardown of <paramref name="record"/> by <paramref name="asker"/> (empty when allowed).</summary>
     public IReadOnlyList<Reason> AuthorizeTeardown(RequestRecord record, string? asker) =>
         policy.IsPlatform(asker) || asker == record.Requester.Account.Value || asker == record.Accepter.Account.Value

@@ -22,13 +22,17 @@ public sealed record IntakeOutcome
     /// <summary>Why it was refused (empty when accepted or a duplicate).</summary>
     public IReadOnlyList<Reason> Reasons { get; init; } = [];
 
-    public bool IsAccepted => Plan is not null && !Duplicate && Reasons.Count == 0;
+    /// <summary>Set when the request is valid but waits for approvals (recorded <c>AwaitingApproval</c>).</summary>
+    public RequestRecord? AwaitingApproval { get; init; }
+
+    public bool IsAccepted => Plan is not null && !Duplicate && Reasons.Count == 0 && AwaitingApproval is null;
 }
 
 /// <summary>
 /// The first step of provisioning: parse, claim the request and its VPC pair in the ledger, check
-/// who asked (the envelope account), check scope, read both sides, validate, and check the
-/// accepter's consent. Every outcome is written to the ledger with the asker:
+/// who asked (the envelope account), check scope, read both sides and validate; then a valid request
+/// that needs approvals (no accepter consent, a VPC marked approval=required, …) waits for them,
+/// holding its pair. A request that would be refused anyway is refused, never sent for approval. Every outcome is written to the ledger with the asker:
 /// <c>Provisioning</c> with the plan, or <c>Rejected</c> with the reasons (and the pair released).
 /// A second delivery of the same request is a duplicate and changes nothing.
 /// </summary>
@@ -38,7 +42,9 @@ public sealed class RequestIntake(
     SnapshotReader snapshots,
     RequestClaimer claimer,
     RequestAuthorizer authorizer,
+    Approvals.ApprovalTriggers approvals,
     IRequestLedger ledger,
+    PeeringPolicy policy,
     TimeProvider clock)
 {
     public async Task<IntakeOutcome> TakeAsync(JsonElement envelope, string? executionArn, CancellationToken ct = default)
@@ -65,6 +71,7 @@ public sealed class RequestIntake(
                 EventTime = envelopeParts.Time,
             },
             Fingerprint = RequestFingerprint.Of(EventEnvelope.DetailOf(envelope), envelopeParts.Account ?? ""),
+            Detail = EventEnvelope.DetailOf(envelope).GetRawText(),
             Status = LedgerStatus.Requested,
             ExecutionArn = executionArn,
             AllowDnsResolution = request.AllowDnsResolution,
@@ -99,6 +106,8 @@ public sealed class RequestIntake(
                 return new IntakeOutcome { RequestId = request.RequestId.Value, Request = request, Plan = plan };
             case ClaimVerdict.OwnedBefore when claim.Record.Status == LedgerStatus.Rejected:
                 return Refused(request, [.. claim.Record.Reasons]);
+            case ClaimVerdict.OwnedBefore when claim.Record.Status == LedgerStatus.AwaitingApproval:
+                return new IntakeOutcome { RequestId = request.RequestId.Value, Request = request, Plan = claim.Record.Plan, AwaitingApproval = claim.Record };
         }
 
         // Who asked first: nothing is read from accounts for an asker who may not ask.
@@ -108,15 +117,18 @@ public sealed class RequestIntake(
             reasons = validator.CheckScope(request);
         }
         ValidationOutcome? validation = null;
+        IReadOnlyList<RequiredApproval> needed = [];
         if (reasons.Count == 0)
         {
             var requester = snapshots.ReadAsync(request.Requester, ct);
             var accepter = snapshots.ReadAsync(request.Accepter, ct);
-            var accepterSnapshot = await accepter;
-            validation = validator.Validate(request, await requester, accepterSnapshot);
-            reasons = validation.IsAccepted
-                ? authorizer.AuthorizeConsent(request, accepterSnapshot.Vpc!, envelopeParts.Account)
-                : validation.Reasons;
+            var (requesterSnapshot, accepterSnapshot) = (await requester, await accepter);
+            validation = validator.Validate(request, requesterSnapshot, accepterSnapshot);
+            reasons = validation.Reasons;
+            if (validation.IsAccepted)
+            {
+                needed = approvals.For(request, requesterSnapshot.Vpc!, accepterSnapshot.Vpc!, envelopeParts.Account);
+            }
         }
         if (validation is not { IsAccepted: true } || reasons.Count > 0)
         {
@@ -126,6 +138,17 @@ public sealed class RequestIntake(
                 Detail = string.Join("; ", reasons.Select(r => r.Code).Distinct()), Reasons = reasons, ReleasePair = record.Pair,
             }, ct);
             return Refused(request, [.. reasons]);
+        }
+        if (needed.Count > 0)
+        {
+            var deadline = clock.GetUtcNow() + policy.ApprovalTimeout;
+            await ledger.RecordAsync(request.RequestId, new StatusChange
+            {
+                Status = LedgerStatus.AwaitingApproval, At = now, ExecutionArn = executionArn, Plan = validation.Plan,
+                Approvals = needed, ApprovalDeadline = deadline, Detail = "approval needed: " + string.Join(", ", needed.Select(a => a.Code)),
+            }, ct);
+            var waiting = record with { Status = LedgerStatus.AwaitingApproval, Plan = validation.Plan, Approvals = needed, ApprovalDeadline = deadline };
+            return new IntakeOutcome { RequestId = request.RequestId.Value, Request = request, Plan = validation.Plan, AwaitingApproval = waiting };
         }
         await ledger.RecordAsync(request.RequestId, new StatusChange
         {

@@ -50,6 +50,12 @@ public sealed record FunctionSettings
         {
             problems.Add("MEMBER_ROLE_NAME is not set");
         }
+        var approvalTimeout = 72 * 3600;
+        if (variable("APPROVAL_TIMEOUT_SECONDS") is { Length: > 0 } timeoutText
+            && (!int.TryParse(timeoutText, out approvalTimeout) || approvalTimeout is < 60 or > 30 * 24 * 3600))
+        {
+            problems.Add($"APPROVAL_TIMEOUT_SECONDS: '{timeoutText}' is not a number of seconds from 60 to 2592000 (30 days)");
+        }
         var ledgerTable = variable("LEDGER_TABLE_NAME");
         if (string.IsNullOrWhiteSpace(ledgerTable))
         {
@@ -85,6 +91,8 @@ public sealed record FunctionSettings
                 PlatformAccounts = (platform.Count > 0 ? platform : hub is { } h ? [h] : []).ToHashSet(),
                 AllowAllTraffic = IsTrue(variable("ALLOW_ALL_TRAFFIC")),
                 RejectUnlistedRequests = IsTrue(variable("REJECT_UNLISTED_REQUESTS")),
+                ApproveInterRegion = IsTrue(variable("APPROVE_INTER_REGION")),
+                ApprovalTimeout = TimeSpan.FromSeconds(approvalTimeout),
                 MaxPeeringsPerVpc = maxPeerings,
             },
             Aws = new AwsOptions

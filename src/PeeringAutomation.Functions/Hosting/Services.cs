@@ -27,7 +27,9 @@ public sealed class Services
         Validator = new PeeringRequestValidator(settings.Policy);
         Snapshots = new SnapshotReader(gateways);
         Authorizer = new RequestAuthorizer(settings.Policy);
-        Intake = new RequestIntake(Parser, Validator, Snapshots, new RequestClaimer(ledger, gateways), Authorizer, ledger, clock);
+        Intake = new RequestIntake(Parser, Validator, Snapshots, new RequestClaimer(ledger, gateways, clock), Authorizer,
+            new Core.Approvals.ApprovalTriggers(settings.Policy, Authorizer), ledger, settings.Policy, clock);
+        Decider = new Core.Approvals.ApprovalDecider(Parser, Validator, Snapshots, ledger, clock);
         Provisioner = new PeeringProvisioner(gateways);
         Remover = new PeeringRemover(gateways, settings.Policy);
         Teardowns = new TeardownResolver(ledger, gateways, Authorizer, settings.Policy, clock);
@@ -46,6 +48,9 @@ public sealed class Services
 
     /// <summary>The request ledger: the source of truth for what the automation manages.</summary>
     public IRequestLedger Ledger { get; }
+
+    /// <summary>Counts approval decisions and hands an approved request back to provisioning.</summary>
+    public Core.Approvals.ApprovalDecider Decider { get; }
 
     /// <summary>Who may ask for what, on the envelope account.</summary>
     public RequestAuthorizer Authorizer { get; }

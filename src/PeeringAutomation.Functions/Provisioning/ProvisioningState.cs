@@ -48,6 +48,12 @@ public sealed record ValidationResult
 
     /// <summary>The detail of <c>Peering Request Rejected</c> when refused.</summary>
     public RejectionEvent? Outcome { get; init; }
+
+    /// <summary>The detail of <c>Peering Approval Requested</c> when the request waits for approvals (the execution ends there).</summary>
+    public Approvals.ApprovalRequestedEvent? ApprovalRequested { get; init; }
+
+    /// <summary>An approval decision that was not counted (or counted, with approvals still missing): reported, nothing else happens.</summary>
+    public Approvals.DecisionNotedEvent? DecisionNoted { get; init; }
 }
 
 public sealed record PeeringStepResult(PeeringConnectionId PeeringId);
@@ -80,6 +86,9 @@ public sealed record RejectionEvent
     public required IReadOnlyList<Reason> Reasons { get; init; }
 
     public string? RequestedBy { get; init; }
+
+    /// <summary>The approver account that rejected it (approval rejections).</summary>
+    public string? DecidedBy { get; init; }
 }
 
 /// <summary>Detail of <c>Peering Provisioned</c>.</summary>

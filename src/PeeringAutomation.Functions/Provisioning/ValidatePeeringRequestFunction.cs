@@ -35,7 +35,12 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
             ExecutionArn = executionArn,
             Request = outcome.Request,
             Plan = outcome.Plan,
-            Outcome = outcome.IsAccepted || outcome.Duplicate ? null : Rejection(outcome.Request, outcome.Reasons, envelope),
+            Outcome = outcome.IsAccepted || outcome.Duplicate || outcome.AwaitingApproval is not null
+                ? null
+                : Rejection(outcome.Request, outcome.Reasons, envelope),
+            ApprovalRequested = outcome.AwaitingApproval is { } waiting
+                ? Approvals.ApprovalRequestedEvent.From(waiting, outcome.Request!, Services.Settings)
+                : null,
         };
         if (outcome.Duplicate)
         {
@@ -46,6 +51,11 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
         {
             log.Info("request accepted");
         }
+        else if (result.ApprovalRequested is not null)
+        {
+            log.Count("ApprovalsRequested");
+            log.Info("request awaits approval", ("approvals", result.ApprovalRequested.Approvers.Count));
+        }
         else
         {
             log.Count("RequestsRejected");
@@ -54,7 +64,7 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
         return await FunctionJson.SerializeAsync(result, PeeringJsonContext.Default.ValidationResult);
     }
 
-    private static RejectionEvent Rejection(PeeringRequest? request, IReadOnlyList<Reason> reasons, JsonElement envelope) => new()
+    internal static RejectionEvent Rejection(PeeringRequest? request, IReadOnlyList<Reason> reasons, JsonElement envelope) => new()
     {
         RequestId = request?.RequestId.Value ?? RawString(envelope, "detail", "requestId") ?? RawString(envelope, "id"),
         Requester = request is null ? RawSide(envelope, "requester") : SideRef.From(request.Requester),

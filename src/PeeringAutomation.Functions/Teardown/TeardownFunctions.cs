@@ -18,6 +18,9 @@ public sealed record TeardownResolutionResult
 
     /// <summary>The detail of <c>Peering Teardown Rejected</c> when refused.</summary>
     public TeardownRejectedEvent? Outcome { get; init; }
+
+    /// <summary>The schedule's other duty: requests whose approvals did not come in time (<c>Peering Request Rejected</c>, <c>ApprovalExpired</c>).</summary>
+    public IReadOnlyList<RejectionEvent> ExpiredApprovals { get; init; } = [];
 }
 
 /// <summary>Detail of <c>Peering Teardown Rejected</c>.</summary>
@@ -82,7 +85,17 @@ public sealed class ResolveTeardownFunction(Services? services)
         if (IsScheduledEvent(envelope))
         {
             var expired = await Services.Teardowns.ExpiredAsync(ct);
-            return new TeardownResolutionResult { Accepted = true, Targets = expired.Targets };
+            var overdue = await Services.Decider.ExpireOverdueAsync(ct);
+            return new TeardownResolutionResult
+            {
+                Accepted = true,
+                Targets = expired.Targets,
+                ExpiredApprovals = overdue.Select(o => new RejectionEvent
+                {
+                    RequestId = o.RequestId, Requester = SideRef.From(o.Record!.Requester), Accepter = SideRef.From(o.Record.Accepter),
+                    Reasons = o.Reasons, RequestedBy = o.Record.Asker.RequestedBy,
+                }).ToList(),
+            };
         }
         var parsed = Services.Parser.ParseTeardownRequested(envelope);
         var resolution = parsed.IsValid
