@@ -76,10 +76,13 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
     }
 
     [Fact]
-    public async Task ProvisionPeering_RefusesAccepterConsentRequiredGivenAnAccepterVpcWithoutTheTag()
+    public async Task ProvisionPeering_AsksTheAccepterGivenAnAccepterVpcWithoutTheTag()
     {
-        await RejectedAsync(Legacy, Build.Request("who-no-consent", "c11", "b13"), "AccepterConsentRequired");
+        var execution = await RequestAsAsync(Legacy, Build.Request("who-no-consent", "c11", "b13"));
 
+        execution.StatesEntered.ShouldContain("Awaiting approval", execution.ToString());
+        var asked = await Stack.WaitForOutcomeAsync("Peering Approval Requested", e => e["detail"]?["requestId"]?.GetValue<string>() == "who-no-consent", Timeout);
+        asked["detail"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("AccepterConsentRequired");
         (await world.PeeringsBetweenAsync("c11", "b13")).ShouldBeEmpty();
     }
 
@@ -119,7 +122,7 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
     }
 
     [Fact]
-    public async Task ProvisionPeering_DeliversTheOutcomeToTheAskingMembersDefaultBus()
+    public async Task ProvisionPeering_DeliversTheApprovalRequestToTheAskingMembersDefaultBus()
     {
         // The team subscribes in its own account: a rule on its default bus, to a queue of its own.
         var key = (await Stack.Clients.CredentialsForAsync(Legacy)).GetCredentials().AccessKey;
@@ -136,7 +139,8 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
             ["Targets"] = new JsonArray(new JsonObject { ["Id"] = "queue", ["Arn"] = $"arn:aws:sqs:{Stack.Region}:{Legacy}:team-legacy-peering-outcomes" }),
         });
 
-        await RejectedAsync(Legacy, Build.Request("who-hears-back", "c11", "b13"), "AccepterConsentRequired");
+        var asked = await RequestAsAsync(Legacy, Build.Request("who-hears-back", "c10", "b13"));
+        asked.StatesEntered.ShouldContain("Awaiting approval", asked.ToString());
 
         var deadline = DateTime.UtcNow + Timeout;
         JsonNode? heard = null;
@@ -147,6 +151,6 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
                 .FirstOrDefault(e => e["detail"]?["requestId"]?.GetValue<string>() == "who-hears-back");
         }
         heard.ShouldNotBeNull("the rejection reached the member's own default bus");
-        heard["detail-type"]!.GetValue<string>().ShouldBe("Peering Request Rejected");
+        heard["detail-type"]!.GetValue<string>().ShouldBe("Peering Approval Requested");
     }
 }
