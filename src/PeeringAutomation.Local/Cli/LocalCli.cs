@@ -20,9 +20,10 @@ public static class LocalCli
         var noSchedules = new Option<bool>("--no-schedules") { Description = "Do not fire schedule rules (fire them with POST /local/schedules/{rule}/fire)" };
         var template = new Option<string?>("--template") { Description = "template.yaml (default: found upwards from the current directory)" };
         var verbose = new Option<bool>("--verbose") { Description = "Log every delivery and invocation" };
+        var rawMoto = new Option<bool>("--raw-moto") { Description = "Turn the AWS behaviour layer off: moto answers as moto does (for debugging)" };
 
-        var up = new Command("up", "Run the template locally on one endpoint until Ctrl-C") { port, world, noWorld, overrides, noSchedules, template, verbose };
-        up.SetAction((result, ct) => UpAsync(result.GetValue(port), WorldChoice(result.GetValue(world), result.GetValue(noWorld)), ParseOverrides(result.GetValue(overrides)), !result.GetValue(noSchedules), result.GetValue(template), result.GetValue(verbose)));
+        var up = new Command("up", "Run the template locally on one endpoint until Ctrl-C") { port, world, noWorld, overrides, noSchedules, template, verbose, rawMoto };
+        up.SetAction((result, ct) => UpAsync(result.GetValue(port), WorldChoice(result.GetValue(world), result.GetValue(noWorld)), ParseOverrides(result.GetValue(overrides)), !result.GetValue(noSchedules), result.GetValue(template), result.GetValue(verbose), result.GetValue(rawMoto)));
 
         var demoWorld = new Option<string?>("--world") { Description = "World file (YAML); default worlds/default.yaml" };
         var demoTemplate = new Option<string?>("--template") { Description = "template.yaml (default: found upwards from the current directory)" };
@@ -51,7 +52,7 @@ public static class LocalCli
         return result;
     }
 
-    private static async Task<int> UpAsync(int port, string? worldFile, Dictionary<string, string> overrides, bool schedules, string? template, bool verbose)
+    private static async Task<int> UpAsync(int port, string? worldFile, Dictionary<string, string> overrides, bool schedules, string? template, bool verbose, bool rawMoto)
     {
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -67,6 +68,7 @@ public static class LocalCli
                 RunSchedules = schedules,
                 TemplatePath = template,
                 CollectOutcomes = false,
+                Behaviour = rawMoto ? Behaviour.BehaviourSettings.RawMoto : new Behaviour.BehaviourSettings(),
                 LogLevel = verbose ? LogLevel.Debug : LogLevel.Information,
             }, stop.Token);
         }

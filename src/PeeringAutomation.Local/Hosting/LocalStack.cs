@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PeeringAutomation.Local.Aws;
+using PeeringAutomation.Local.Behaviour;
 using PeeringAutomation.Local.Bridge;
 using PeeringAutomation.Local.Deploy;
 using PeeringAutomation.Local.Lambda;
@@ -63,6 +64,9 @@ public sealed class LocalStack : IAsyncDisposable
 
     /// <summary>Raw Step Functions / EventBridge / SNS / Logs calls as the hub.</summary>
     public LocalAwsClient Aws { get; private set; } = null!;
+
+    /// <summary>The AWS behaviour layer in front of moto; null with <see cref="BehaviourSettings.RawMoto"/>.</summary>
+    public BehaviourLayer? Behaviour { get; private set; }
 
     /// <summary>SDK clients per account and region (member accounts through sts:AssumeRole).</summary>
     public AccountClients Clients { get; private set; } = null!;
@@ -170,7 +174,15 @@ public sealed class LocalStack : IAsyncDisposable
         dispatcher = new TargetDispatcher(Aws, sqs, functions, invoker, Plan, logs.CreateLogger<TargetDispatcher>());
         schedules = new ScheduleRunner(Plan, dispatcher, logs.CreateLogger<ScheduleRunner>());
 
+        var readiness = new Readiness();
+        readiness.Use(app, options.Behaviour.Enabled ? "aws" : "raw-moto");
         MemberRoleDenial.Use(app, options.UnassumableAccounts.ToHashSet());
+        if (options.Behaviour.Enabled)
+        {
+            Behaviour = new BehaviourLayer(options.Behaviour, moto.Endpoint, AccountId, Region, memberRole, logs.CreateLogger<BehaviourLayer>());
+            disposables.Add(Behaviour);
+            Behaviour.Use(app);
+        }
         LambdaInvokeEndpoint.Map(app, functions, invoker);
         app.MapPost("/local/schedules/{rule}/fire", async (string rule, CancellationToken token) =>
             await schedules.FireAsync(rule, token) is { } id ? Results.Json(new { eventId = id }) : Results.NotFound(new { message = $"no schedule rule named {rule}" }));
@@ -206,6 +218,7 @@ public sealed class LocalStack : IAsyncDisposable
             schedules.Start();
         }
         stoppables.Insert(0, schedules);
+        readiness.MarkReady(Readiness.Summary(Plan, World));
     }
 
     private static int EnsureFree(int port)
