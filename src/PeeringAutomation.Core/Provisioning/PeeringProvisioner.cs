@@ -78,7 +78,16 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways, PeeringPolic
         }
         // Tag the accepter side too: in AWS a tag exists only where it was set.
         var accepter = await gateways.ForAsync(request.Accepter.Scope, ct);
-        await accepter.CreateTagsAsync(id.Value, tags, ct);
+        try
+        {
+            await accepter.CreateTagsAsync(id.Value, tags, ct);
+        }
+        catch (ResourceNotFound e) when (IsPeeringNotFound(e))
+        {
+            // An inter-region peering is unknown in the accepter's region for a while after create:
+            // the state machine retries Create, which finds this peering by its tag and tags again.
+            throw new PeeringNotReady($"peering {id} is not visible yet in {request.Accepter.Scope} to tag it: {e.Message}", e) { AwsErrorCode = e.AwsErrorCode };
+        }
         return id;
     }
 
@@ -109,10 +118,22 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways, PeeringPolic
         {
             return PeeringStatus.PendingAcceptance; // the state machine waits and asks again
         }
-        await accepter.AcceptPeeringConnectionAsync(id, ct);
+        try
+        {
+            await accepter.AcceptPeeringConnectionAsync(id, ct);
+        }
+        catch (ResourceNotFound e) when (IsPeeringNotFound(e))
+        {
+            // The same lag as above, seen by the accept call itself: not yet, not never.
+            throw new PeeringNotReady($"peering {id} is not visible yet in {request.Accepter.Scope} to accept it: {e.Message}", e) { AwsErrorCode = e.AwsErrorCode };
+        }
         var after = await accepter.DescribePeeringConnectionAsync(id, ct);
         return after?.Status ?? PeeringStatus.Provisioning;
     }
+
+    // AWS spells it with a capital ID, moto with Id; both mean "this region does not know the peering".
+    private static bool IsPeeringNotFound(ResourceNotFound e) =>
+        string.Equals(e.AwsErrorCode, "InvalidVpcPeeringConnectionID.NotFound", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>
     /// Two requests for the same VPC pair may both pass validation and both create a peering
