@@ -40,22 +40,32 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways, PeeringPolic
     }
 
     /// <summary>Finds the live peering this request created (by its request-id tag, checked in code).</summary>
-    public async Task<PeeringConnection?> FindOwnPeeringAsync(PeeringRequest request, CancellationToken ct = default)
+    public async Task<PeeringConnection?> FindOwnPeeringAsync(PeeringRequest request, CancellationToken ct = default) =>
+        (await OwnPeeringsAsync(request, ct)).FirstOrDefault(p => PeeringStatus.IsLive(p.Status));
+
+    private async Task<IReadOnlyList<PeeringConnection>> OwnPeeringsAsync(PeeringRequest request, CancellationToken ct)
     {
         var requester = await gateways.ForAsync(request.Requester.Scope, ct);
         var peerings = await requester.DescribePeeringConnectionsAsync(ct);
-        return peerings.FirstOrDefault(p =>
-            PeeringStatus.IsLive(p.Status)
-            && ManagedMarkers.RequestIdOf(p) == request.RequestId
+        return peerings.Where(p =>
+            ManagedMarkers.RequestIdOf(p) == request.RequestId
             && p.Requester.VpcId == request.Requester.VpcId
-            && p.Accepter.VpcId == request.Accepter.VpcId);
+            && p.Accepter.VpcId == request.Accepter.VpcId).ToList();
     }
 
     /// <summary>Creates the peering in the requester's account and region, or returns the one an earlier run created.</summary>
     public async Task<PeeringConnectionId> CreateAsync(PeeringRequest request, CancellationToken ct = default)
     {
         var tags = TagsFor(request);
-        var existing = await FindOwnPeeringAsync(request, ct);
+        var own = await OwnPeeringsAsync(request, ct);
+        var existing = own.FirstOrDefault(p => PeeringStatus.IsLive(p.Status));
+        if (existing is null && own.FirstOrDefault(p => p.Status == PeeringStatus.Failed) is { } failed)
+        {
+            // AWS failed the peering this request created (overlapping blocks, e.g. a VPC that gained a
+            // block after validation): a retry must not create another one that fails the same way.
+            throw new PeeringConflict(
+                $"peering {failed.Id} of request {request.RequestId} failed in AWS (overlapping CIDR blocks, or a VPC or account that does not exist); not creating another");
+        }
         PeeringConnectionId id;
         if (existing is not null)
         {

@@ -46,6 +46,9 @@ public static class DemoRunner
                 WorldFile = worldFile,
                 TemplatePath = template,
                 LogLevel = verbose ? LogLevel.Information : LogLevel.Error,
+                // Auto-accept leaves a request alone for 2 minutes, judging its age by expirationTime
+                // minus AWS's 7 days; a one-day lifetime lets the demo's hand-made request count at once.
+                Behaviour = new Behaviour.BehaviourSettings { PendingExpiry = TimeSpan.FromDays(1) },
             });
         }
         catch (Exception e) when (StartupError.IsExpected(e))
