@@ -1,6 +1,9 @@
 using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
+using Amazon.EC2;
+using Amazon.EC2.Model;
+using Amazon.Runtime;
 using PeeringAutomation.Local.Aws;
 using PeeringAutomation.Local.Moto;
 using PeeringAutomation.Local.Tests.Fixtures;
@@ -94,6 +97,25 @@ public sealed class ReadinessTests
         }
         expected.ShouldBeSubsetOf(seen, "every event accepted by the bus started the flow");
 
+        up.Signal(UpProcess.SigTerm);
+        (await up.WaitForExitAsync(TimeSpan.FromSeconds(30))).ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task UpRawMoto_AnswersAsMotoDoesGivenTheLayerTurnedOff()
+    {
+        var port = MotoServer.FreeLoopbackPort();
+        using var up = UpProcess.Start("--port", port.ToString(), "--no-world", "--template", FixtureStack.FixtureTemplate, "--no-schedules", "--raw-moto");
+        (await up.WaitForOutputAsync("Local stack up", TimeSpan.FromSeconds(90))).ShouldBeTrue(up.Output);
+        var endpoint = $"http://127.0.0.1:{port}";
+        using var http = new HttpClient { BaseAddress = new Uri(endpoint) };
+        using var ec2 = new AmazonEC2Client(new BasicAWSCredentials("testing", "testing"), new AmazonEC2Config { ServiceURL = endpoint, AuthenticationRegion = "us-east-1" });
+
+        var health = JsonNode.Parse(await http.GetStringAsync("/local/health"))!;
+        var unknown = await ec2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest { VpcPeeringConnectionIds = ["pcx-0123456789abcdef0"] });
+
+        health["behaviour"]!.GetValue<string>().ShouldBe("raw-moto");
+        (unknown.VpcPeeringConnections ?? []).ShouldBeEmpty("moto's own answer; AWS (and the layer) say InvalidVpcPeeringConnectionID.NotFound");
         up.Signal(UpProcess.SigTerm);
         (await up.WaitForExitAsync(TimeSpan.FromSeconds(30))).ShouldBe(0);
     }
