@@ -11,7 +11,7 @@ public sealed class RealTemplateStack : IAsyncLifetime
     public LocalStack Stack { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Stack = await LocalStack.StartAsync(new LocalStackOptions { WorldFile = LocalStackOptions.DefaultWorldFile });
+        Stack = await LocalStack.StartAsync(new LocalStackOptions { WorldFile = LocalStackOptions.DefaultWorldFile, Behaviour = Demo.DemoRunner.Behaviour });
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();
 }

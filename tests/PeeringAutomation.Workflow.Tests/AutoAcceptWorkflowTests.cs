@@ -70,16 +70,18 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
     }
 
     [Fact]
-    public async Task AcceptPeerings_RefusesWithCidrOverlapGivenAllowedPartnerOverlapping()
+    public async Task AcceptPeerings_LeavesItAloneGivenAPeeringAwsFailedForOverlap()
     {
+        // AWS itself fails a request between overlapping VPCs (the layer does too), so auto-accept
+        // never sees it pending; its own CidrOverlap refusal is the guard behind that (AutoAcceptTests).
         var pcx = await world.RequestPeeringByHandAsync("p2-overlaps-b8", "b8");
 
         var execution = await CheckAsync();
 
-        (await DescribeAsync(pcx, "b8")).Status.Code.Value.ShouldBe("pending-acceptance");
-        var refused = await Stack.WaitForOutcomeAsync("Peering Acceptance Refused",
-            e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
-        refused["detail"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("CidrOverlap");
-        execution.StatesEntered.ShouldContain("Emit Peering Acceptance Refused");
+        var peering = await DescribeAsync(pcx, "b8");
+        peering.Status.Code.Value.ShouldBe("failed");
+        peering.Status.Message.ShouldBe("Failed due to incorrect VPC-ID, Account ID, or overlapping CIDR range");
+        execution.StatesEntered.ShouldNotContain("Emit Peering Auto-Accepted");
+        Stack.Outcomes.Where(e => e["detail"]?["vpcPeeringConnectionId"]?.ToString() == pcx).ShouldBeEmpty();
     }
 }

@@ -1,6 +1,7 @@
 using Amazon.EC2;
 using Amazon.EC2.Model;
 using System.Text.Json.Nodes;
+using PeeringAutomation.Local.Behaviour;
 using PeeringAutomation.Local.Hosting;
 
 namespace PeeringAutomation.Workflow.Tests;
@@ -9,6 +10,9 @@ namespace PeeringAutomation.Workflow.Tests;
 public sealed class WorldStack : IAsyncLifetime
 {
     public LocalStack Stack { get; private set; } = null!;
+
+    /// <summary>How long an inter-region peering stays unknown in the accepter's region in these tests.</summary>
+    public static readonly TimeSpan InterRegionLag = TimeSpan.FromSeconds(2);
 
     /// <summary>A managed account whose member role cannot be assumed (missing or not trusting the hub).</summary>
     public const string UnreachableAccount = "666666666666";
@@ -33,6 +37,12 @@ public sealed class WorldStack : IAsyncLifetime
             WorldFile = Path.Combine(AppContext.BaseDirectory, "test-world.yaml"),
             ParameterOverrides = Parameters,
             UnassumableAccounts = [UnreachableAccount],
+            // AWS-like behaviour on, with a short inter-region lag to keep the suite fast (not zero:
+            // every inter-region request must live through it).
+            // Auto-accept leaves a request alone for its first 2 minutes, judging its age by
+            // expirationTime - 7 days; a one-day pending lifetime makes hand-made requests count as
+            // settled at once, so the auto-accept tests need not wait 2 minutes.
+            Behaviour = new BehaviourSettings { InterRegionLag = InterRegionLag, PendingExpiry = TimeSpan.FromDays(1) },
         });
         // A queue subscribed to the alert topic, as an operator's tooling would subscribe.
         var sqs = Stack.Clients.HubSqs();

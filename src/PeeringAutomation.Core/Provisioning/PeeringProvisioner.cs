@@ -40,15 +40,17 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways)
     }
 
     /// <summary>Finds the live peering this request created (by its request-id tag, checked in code).</summary>
-    public async Task<PeeringConnection?> FindOwnPeeringAsync(PeeringRequest request, CancellationToken ct = default)
+    public async Task<PeeringConnection?> FindOwnPeeringAsync(PeeringRequest request, CancellationToken ct = default) =>
+        (await OwnPeeringsAsync(request, ct)).FirstOrDefault(p => PeeringStatus.IsLive(p.Status));
+
+    private async Task<IReadOnlyList<PeeringConnection>> OwnPeeringsAsync(PeeringRequest request, CancellationToken ct)
     {
         var requester = await gateways.ForAsync(request.Requester.Scope, ct);
         var peerings = await requester.DescribePeeringConnectionsAsync(ct);
-        return peerings.FirstOrDefault(p =>
-            PeeringStatus.IsLive(p.Status)
-            && ManagedMarkers.RequestIdOf(p) == request.RequestId
+        return peerings.Where(p =>
+            ManagedMarkers.RequestIdOf(p) == request.RequestId
             && p.Requester.VpcId == request.Requester.VpcId
-            && p.Accepter.VpcId == request.Accepter.VpcId);
+            && p.Accepter.VpcId == request.Accepter.VpcId).ToList();
     }
 
     /// <summary>
@@ -62,9 +64,17 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways)
         {
             return known;
         }
-        if (await FindOwnPeeringAsync(request, ct) is { } existing)
+        var own = await OwnPeeringsAsync(request, ct);
+        if (own.FirstOrDefault(p => PeeringStatus.IsLive(p.Status)) is { } existing)
         {
             return existing.Id;
+        }
+        if (own.FirstOrDefault(p => p.Status == PeeringStatus.Failed) is { } failed)
+        {
+            // AWS failed the peering this request created (overlapping blocks, e.g. a VPC that gained a
+            // block after validation): a retry must not create another one that fails the same way.
+            throw new PeeringConflict(
+                $"peering {failed.Id} of request {request.RequestId} failed in AWS (overlapping CIDR blocks, or a VPC or account that does not exist); not creating another");
         }
         var requester = await gateways.ForAsync(request.Requester.Scope, ct);
         var created = await requester.CreatePeeringConnectionAsync(request.Requester.VpcId, request.Accepter.Info, TagsFor(request), ct);
@@ -95,20 +105,33 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways)
             throw new PeeringConflict($"peering {id} does not connect {request.Requester.VpcId} to {request.Accepter.VpcId}");
         }
         var status = peering.Status;
-        if (status == PeeringStatus.PendingAcceptance)
+        try
         {
-            await accepter.AcceptPeeringConnectionAsync(id, ct);
-            status = (await accepter.DescribePeeringConnectionAsync(id, ct))?.Status ?? PeeringStatus.Provisioning;
+            if (status == PeeringStatus.PendingAcceptance)
+            {
+                await accepter.AcceptPeeringConnectionAsync(id, ct);
+                status = (await accepter.DescribePeeringConnectionAsync(id, ct))?.Status ?? PeeringStatus.Provisioning;
+            }
+            if (status is PeeringStatus.Provisioning or PeeringStatus.Active && !HasOurTags(peering, request))
+            {
+                await accepter.CreateTagsAsync(id.Value, TagsFor(request), ct);
+            }
         }
-        if (status is PeeringStatus.Provisioning or PeeringStatus.Active && !HasOurTags(peering, request))
+        catch (ResourceNotFound e) when (IsPeeringNotFound(e))
         {
-            await accepter.CreateTagsAsync(id.Value, TagsFor(request), ct);
+            // An inter-region peering is unknown in the accepter's region for a while after create:
+            // not yet, not never (the state machine retries PeeringNotReady).
+            throw new PeeringNotReady($"peering {id} is not visible yet in {request.Accepter.Scope}: {e.Message}", e) { AwsErrorCode = e.AwsErrorCode };
         }
         return status;
     }
 
     private static bool HasOurTags(PeeringConnection peering, PeeringRequest request) =>
         ManagedMarkers.IsManaged(peering) && ManagedMarkers.RequestIdOf(peering) == request.RequestId;
+
+    // AWS spells it with a capital ID, moto with Id; both mean "this region does not know the peering".
+    private static bool IsPeeringNotFound(ResourceNotFound e) =>
+        string.Equals(e.AwsErrorCode, "InvalidVpcPeeringConnectionID.NotFound", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Adds the planned routes on one side; a route already sending the destination to this peering is success.</summary>
     public async Task<IReadOnlyList<AddedRoute>> ConfigureRoutesAsync(SidePlan side, PeeringConnectionId id, CancellationToken ct = default)

@@ -40,7 +40,7 @@ public sealed class AccountClients(Uri endpoint, string hubAccountId, string hub
         {
             return existing;
         }
-        var client = new AmazonEC2Client(await CredentialsForAsync(accountId), Config(new AmazonEC2Config(), region));
+        var client = Behaviour.Readiness.MarkInternal(new AmazonEC2Client(await CredentialsForAsync(accountId), Config(new AmazonEC2Config(), region)));
         if (ec2.TryAdd((accountId, region), client))
         {
             lock (owned)
@@ -56,7 +56,7 @@ public sealed class AccountClients(Uri endpoint, string hubAccountId, string hub
     /// <summary>An SQS client in the hub account and region.</summary>
     public IAmazonSQS HubSqs()
     {
-        var client = new AmazonSQSClient(HubCredentials, Config(new AmazonSQSConfig(), hubRegion));
+        var client = Behaviour.Readiness.MarkInternal(new AmazonSQSClient(HubCredentials, Config(new AmazonSQSConfig(), hubRegion)));
         lock (owned)
         {
             owned.Add(client);
@@ -77,7 +77,7 @@ public sealed class AccountClients(Uri endpoint, string hubAccountId, string hub
 
     /// <summary>An STS client for the hub.</summary>
     public IAmazonSecurityTokenService HubSts(string? region = null) =>
-        new AmazonSecurityTokenServiceClient(HubCredentials, Config(new AmazonSecurityTokenServiceConfig(), region ?? hubRegion));
+        Behaviour.Readiness.MarkInternal(new AmazonSecurityTokenServiceClient(HubCredentials, Config(new AmazonSecurityTokenServiceConfig(), region ?? hubRegion)));
 
     private async Task<AWSCredentials> AssumeAsync(string accountId)
     {

@@ -14,7 +14,7 @@ namespace PeeringAutomation.Local.Aws;
 /// </summary>
 public sealed class LocalAwsClient(Uri endpoint, string region, string accessKey = "testing") : IDisposable
 {
-    private readonly HttpClient http = new() { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(60) };
+    private readonly HttpClient http = Behaviour.Readiness.MarkInternal(new HttpClient { BaseAddress = endpoint, Timeout = TimeSpan.FromSeconds(60) });
 
     /// <summary>The region requests are filed under (moto reads it from the signing scope).</summary>
     public string Region { get; } = region;

@@ -21,9 +21,10 @@ public static class LocalCli
         var template = new Option<string?>("--template") { Description = "template.yaml (default: found upwards from the current directory)" };
         var verbose = new Option<bool>("--verbose") { Description = "Log every delivery and invocation" };
         var faults = new Option<string?>("--faults") { Description = "Seeded fault injection: throttle=P,server=P,lambda=P,duplicate=P,seed=N (shares 0-1; any subset)" };
+        var rawMoto = new Option<bool>("--raw-moto") { Description = "Turn the AWS behaviour layer off: moto answers as moto does (for debugging)" };
 
-        var up = new Command("up", "Run the template locally on one endpoint until Ctrl-C") { port, world, noWorld, overrides, noSchedules, template, verbose, faults };
-        up.SetAction((result, ct) => UpAsync(result.GetValue(port), WorldChoice(result.GetValue(world), result.GetValue(noWorld)), ParseOverrides(result.GetValue(overrides)), !result.GetValue(noSchedules), result.GetValue(template), result.GetValue(verbose), result.GetValue(faults)));
+        var up = new Command("up", "Run the template locally on one endpoint until Ctrl-C") { port, world, noWorld, overrides, noSchedules, template, verbose, faults, rawMoto };
+        up.SetAction((result, ct) => UpAsync(result.GetValue(port), WorldChoice(result.GetValue(world), result.GetValue(noWorld)), ParseOverrides(result.GetValue(overrides)), !result.GetValue(noSchedules), result.GetValue(template), result.GetValue(verbose), result.GetValue(faults), result.GetValue(rawMoto)));
 
         var demoWorld = new Option<string?>("--world") { Description = "World file (YAML); default worlds/default.yaml" };
         var demoTemplate = new Option<string?>("--template") { Description = "template.yaml (default: found upwards from the current directory)" };
@@ -56,7 +57,7 @@ public static class LocalCli
     internal static Faults.FaultSettings ParseFaults(string? text) =>
         text is null ? Faults.FaultSettings.None : Faults.FaultSettings.Parse(text, defaultSeed: Random.Shared.Next());
 
-    private static async Task<int> UpAsync(int port, string? worldFile, Dictionary<string, string> overrides, bool schedules, string? template, bool verbose, string? faultText)
+    private static async Task<int> UpAsync(int port, string? worldFile, Dictionary<string, string> overrides, bool schedules, string? template, bool verbose, string? faultText, bool rawMoto)
     {
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
@@ -74,6 +75,7 @@ public static class LocalCli
                 RunSchedules = schedules,
                 TemplatePath = template,
                 CollectOutcomes = false,
+                Behaviour = rawMoto ? Behaviour.BehaviourSettings.RawMoto : new Behaviour.BehaviourSettings(),
                 LogLevel = verbose ? LogLevel.Debug : LogLevel.Information,
             }, stop.Token);
         }

@@ -1,3 +1,4 @@
+using Amazon.EC2;
 using System.Text.Json.Nodes;
 using Amazon.EC2.Model;
 using PeeringAutomation.Local.Deploy;
@@ -196,7 +197,29 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
             PeerOwnerId = accepter.AccountId,
             PeerRegion = accepter.Region,
         }, ct);
-        return created.VpcPeeringConnection.VpcPeeringConnectionId;
+        var id = created.VpcPeeringConnection.VpcPeeringConnectionId;
+        // As on AWS, an inter-region request reaches the accepter's region only after a while: the
+        // story asks for the acceptance check once the accepter can see the request.
+        var accepterEc2 = await stack.Ec2Async(accepter.AccountId, accepter.Region);
+        for (var deadline = DateTime.UtcNow + StepTimeout; DateTime.UtcNow < deadline; await Task.Delay(250, ct))
+        {
+            try
+            {
+                var seen = await accepterEc2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest { VpcPeeringConnectionIds = [id] }, ct);
+                if (seen.VpcPeeringConnections?.Any(p => p.Status?.Code?.Value != "initiating-request") == true)
+                {
+                    break;
+                }
+            }
+            catch (AmazonEC2Exception e) when (e.ErrorCode == "InvalidVpcPeeringConnectionID.NotFound")
+            {
+            }
+        }
+        if (setup.RequesterGainsBlock is { } block)
+        {
+            await ec2.AssociateVpcCidrBlockAsync(new AssociateVpcCidrBlockRequest { VpcId = requester.VpcId, CidrBlock = block }, ct);
+        }
+        return id;
     }
 
     /// <summary>Whether <paramref name="rule"/>'s pattern matches an event of this source and detail-type.</summary>

@@ -13,6 +13,13 @@ namespace PeeringAutomation.Local.Demo;
 /// </summary>
 public static class DemoRunner
 {
+    /// <summary>
+    /// The behaviour layer as the demo runs it: auto-accept leaves a request alone for 2 minutes,
+    /// judging its age by expirationTime minus AWS's 7 days; a one-day pending lifetime lets the
+    /// story's hand-made requests count at once.
+    /// </summary>
+    public static Behaviour.BehaviourSettings Behaviour { get; } = new() { PendingExpiry = TimeSpan.FromDays(1) };
+
     public static async Task<int> RunAsync(string worldFile, string? template, bool verbose)
     {
         var started = DateTime.UtcNow;
@@ -46,6 +53,7 @@ public static class DemoRunner
                 WorldFile = worldFile,
                 TemplatePath = template,
                 LogLevel = verbose ? LogLevel.Information : LogLevel.Error,
+                Behaviour = Behaviour,
             });
         }
         catch (Exception e) when (StartupError.IsExpected(e))

@@ -51,8 +51,8 @@ public sealed record DemoStep
     public IReadOnlyList<PeeringCheck> Checks { get; init; } = [];
 }
 
-/// <summary>A pending peering request created directly in EC2 (not through the automation).</summary>
-public sealed record UnmanagedPeering(string RequesterVpc, string AccepterVpc);
+/// <summary>A pending peering request created directly in EC2 (not through the automation); the requester VPC may then gain a block.</summary>
+public sealed record UnmanagedPeering(string RequesterVpc, string AccepterVpc, string? RequesterGainsBlock = null);
 
 /// <summary>The peering between two world VPCs must be in <see cref="State"/> (<c>active</c>, <c>deleted</c>, or <c>none</c> = never created).</summary>
 public sealed record PeeringCheck(string RequesterVpc, string AccepterVpc, string State);
@@ -118,13 +118,15 @@ public static class DemoStories
         new DemoStep
         {
             Id = "refusal",
-            Title = "An overlapping peering requested outside the automation is refused and left pending (legacy-core → payments-prod)",
+            // AWS itself fails a request between overlapping VPCs; what reaches auto-accept is a
+            // request whose requester VPC gained an overlapping block after it was made.
+            Title = "A request made outside the automation, whose VPC then gained an overlapping block, is refused and left pending (legacy-core → analytics-sandbox)",
             DetailType = "Peering Acceptance Check Requested",
             Detail = "{}",
-            Setup = new UnmanagedPeering("legacy-core", "payments-prod"),
+            Setup = new UnmanagedPeering("legacy-core", "analytics-sandbox", RequesterGainsBlock: "10.30.128.0/20"),
             ExpectedOutcome = "Peering Acceptance Refused",
             ExpectedReason = "CidrOverlap",
-            Checks = [new PeeringCheck("legacy-core", "payments-prod", "pending-acceptance")],
+            Checks = [new PeeringCheck("legacy-core", "analytics-sandbox", "pending-acceptance")],
         },
         new DemoStep
         {

@@ -10,6 +10,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using PeeringAutomation.Local.Aws;
+using PeeringAutomation.Local.Behaviour;
 using PeeringAutomation.Local.Bridge;
 using PeeringAutomation.Local.Deploy;
 using PeeringAutomation.Local.Faults;
@@ -70,6 +71,9 @@ public sealed class LocalStack : IAsyncDisposable
 
     /// <summary>Seeded fault injection: its settings (changeable with <see cref="FaultInjection.Set"/>) and counts.</summary>
     public FaultInjection Faults { get; private set; } = new(FaultSettings.None);
+
+    /// <summary>The AWS behaviour layer in front of moto; null with <see cref="BehaviourSettings.RawMoto"/>.</summary>
+    public BehaviourLayer? Behaviour { get; private set; }
 
     /// <summary>SDK clients per account and region (member accounts through sts:AssumeRole).</summary>
     public AccountClients Clients { get; private set; } = null!;
@@ -181,9 +185,17 @@ public sealed class LocalStack : IAsyncDisposable
         dispatcher = new TargetDispatcher(Aws, sqs, functions, invoker, Plan, logs.CreateLogger<TargetDispatcher>());
         schedules = new ScheduleRunner(Plan, dispatcher, logs.CreateLogger<ScheduleRunner>());
 
+        var readiness = new Readiness();
+        readiness.Use(app, options.Behaviour.Enabled ? "aws" : "raw-moto");
         Faults = new FaultInjection(options.Faults);
         Faults.Use(app);
         MemberRoleDenial.Use(app, options.UnassumableAccounts.ToHashSet());
+        if (options.Behaviour.Enabled)
+        {
+            Behaviour = new BehaviourLayer(options.Behaviour, moto.Endpoint, AccountId, Region, memberRole, logs.CreateLogger<BehaviourLayer>());
+            disposables.Add(Behaviour);
+            Behaviour.Use(app);
+        }
         var senders = new EventBus.EventSenders();
         var callers = new EventBus.CallerIdentities(moto.Endpoint, AccountId, Plan.StateMachines.FirstOrDefault()?.RoleArn ?? $"arn:aws:iam::{AccountId}:role/StateMachineRole");
         disposables.Add(callers);
@@ -233,6 +245,7 @@ public sealed class LocalStack : IAsyncDisposable
             schedules.Start();
         }
         stoppables.Insert(0, schedules);
+        readiness.MarkReady(Readiness.Summary(Plan, World));
     }
 
     private static int EnsureFree(int port)

@@ -42,6 +42,9 @@ public sealed record LocalStackOptions
     /// <summary>Sources whose events the outcome queue collects.</summary>
     public IReadOnlyList<string> OutcomeSources { get; init; } = ["vpc-peering.automation"];
 
+    /// <summary>The AWS behaviour layer (on by default; <see cref="BehaviourSettings.RawMoto"/> turns it off).</summary>
+    public Behaviour.BehaviourSettings Behaviour { get; init; } = new();
+
     /// <summary>Log level of the host's console log.</summary>
     public LogLevel LogLevel { get; init; } = LogLevel.Warning;
 
