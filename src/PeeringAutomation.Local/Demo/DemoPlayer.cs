@@ -87,7 +87,9 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
         }
         var eventId = step.ScheduleRule is { } ruleName
             ? await stack.FireScheduleAsync(ruleName, ct)
-            : await stack.PutEventAsync(step.DetailType, detail, step.Source, ct: ct);
+            : step.AsAccount is { } asker
+                ? await stack.PutEventAsAsync(DemoStories.ResolveText(asker, stack.World, peerings), step.DetailType, detail, step.Source, ct)
+                : await stack.PutEventAsync(step.DetailType, detail, step.Source, ct: ct);
 
         ExecutionResult? execution = null;
         if (machine is not null)

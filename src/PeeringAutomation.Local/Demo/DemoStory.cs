@@ -20,6 +20,12 @@ public sealed record DemoStep
 
     public string Source { get; init; } = "vpc-peering";
 
+    /// <summary>
+    /// The account that puts the event (placeholders allowed), with credentials from <c>sts:AssumeRole</c>
+    /// as a team would; null puts it as the hub (a platform account).
+    /// </summary>
+    public string? AsAccount { get; init; }
+
     /// <summary>The event detail, with placeholders.</summary>
     public string Detail { get; init; } = "{}";
 
@@ -127,6 +133,55 @@ public static class DemoStories
             ExpectedOutcome = "Peering Acceptance Refused",
             ExpectedReason = "CidrOverlap",
             Checks = [new PeeringCheck("legacy-core", "analytics-sandbox", "pending-acceptance")],
+        },
+        new DemoStep
+        {
+            Id = "approval-asked",
+            Title = "The payments dev team asks to peer into analytics-prod, marked approval=required: the owner is asked",
+            DetailType = "Peering Requested",
+            AsAccount = "{{account:payments-dev}}",
+            Detail = """
+                {"requestId": "demo-approval",
+                 "requester": {"accountId": "{{account:payments-dev}}", "region": "{{region:payments-dev}}", "vpcId": "{{vpc:payments-dev}}"},
+                 "accepter": {"accountId": "{{account:analytics-prod}}", "region": "{{region:analytics-prod}}", "vpcId": "{{vpc:analytics-prod}}"},
+                 "requestedBy": "dev-lead@example.com"}
+                """,
+            ExpectedOutcome = "Peering Approval Requested",
+            Checks = [new PeeringCheck("payments-dev", "analytics-prod", "none")],
+        },
+        new DemoStep
+        {
+            Id = "approval-given",
+            Title = "The analytics account approves with its own credentials (the printed put-events line): the peering comes up",
+            DetailType = "Peering Approval Decided",
+            AsAccount = "{{account:analytics-prod}}",
+            Detail = """{"requestId": "demo-approval", "decision": "approve", "comment": "read-only replica access"}""",
+            ExpectedOutcome = "Peering Provisioned",
+            Checks = [new PeeringCheck("payments-dev", "analytics-prod", "active")],
+        },
+        new DemoStep
+        {
+            Id = "approval-rejected-asked",
+            Title = "The legacy team asks to peer legacy-edge into analytics-prod: the owner is asked again",
+            DetailType = "Peering Requested",
+            AsAccount = "{{account:legacy-edge}}",
+            Detail = """
+                {"requestId": "demo-approval-2",
+                 "requester": {"accountId": "{{account:legacy-edge}}", "region": "{{region:legacy-edge}}", "vpcId": "{{vpc:legacy-edge}}"},
+                 "accepter": {"accountId": "{{account:analytics-prod}}", "region": "{{region:analytics-prod}}", "vpcId": "{{vpc:analytics-prod}}"}}
+                """,
+            ExpectedOutcome = "Peering Approval Requested",
+        },
+        new DemoStep
+        {
+            Id = "approval-rejected",
+            Title = "The analytics account rejects it: nothing is created and the pair is free again",
+            DetailType = "Peering Approval Decided",
+            AsAccount = "{{account:analytics-prod}}",
+            Detail = """{"requestId": "demo-approval-2", "decision": "reject", "comment": "edge networks stay out of prod"}""",
+            ExpectedOutcome = "Peering Request Rejected",
+            ExpectedReason = "ApprovalRejected",
+            Checks = [new PeeringCheck("legacy-edge", "analytics-prod", "none")],
         },
         new DemoStep
         {
