@@ -162,7 +162,7 @@ public sealed class LedgerWorkflowTests(WorldStack world)
     [Fact]
     public async Task TeardownPeering_RemovesAnAutoAcceptedPeeringRecordedInTheLedger()
     {
-        var pcx = await world.RequestPeeringByHandAsync("p3", "b11");
+        var pcx = await world.RequestPeeringByHandVisibleAsync("p3", "b11");
         var check = await Stack.WaitForExecutionAsync("AcceptPeeringsStateMachine", await Stack.PutEventAsync("Peering Acceptance Check Requested", new JsonObject()), Timeout);
         check.Status.ShouldBe("SUCCEEDED", check.ToString());
         var record = await Ledger.FindByPeeringAsync(PeeringConnectionId.Parse(pcx));

@@ -112,7 +112,7 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
     [Fact]
     public async Task AcceptPeerings_RefusesAnAllowedRequesterIntoAVpcWithoutConsent()
     {
-        var pcx = await world.RequestPeeringByHandAsync("p3", "b13");
+        var pcx = await world.RequestPeeringByHandVisibleAsync("p3", "b13");
 
         var check = await Stack.WaitForExecutionAsync("AcceptPeeringsStateMachine", await Stack.PutEventAsync("Peering Acceptance Check Requested", new JsonObject()), Timeout);
 

@@ -124,6 +124,27 @@ public sealed class WorldStack : IAsyncLifetime
         return response.VpcPeeringConnection.VpcPeeringConnectionId;
     }
 
+    /// <summary>
+    /// A hand-made request the accepter can already see: an inter-region one stays invisible in the
+    /// accepter's region for a while (the behaviour layer's lag, as on AWS).
+    /// </summary>
+    public async Task<string> RequestPeeringByHandVisibleAsync(string requester, string accepter)
+    {
+        var pcx = await RequestPeeringByHandAsync(requester, accepter);
+        var ec2 = await Ec2For(accepter);
+        var deadline = DateTime.UtcNow + Timeout;
+        while (DateTime.UtcNow < deadline)
+        {
+            var all = await ec2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest());
+            if ((all.VpcPeeringConnections ?? []).Any(p => p.VpcPeeringConnectionId == pcx && p.Status.Code.Value == "pending-acceptance"))
+            {
+                return pcx;
+            }
+            await Task.Delay(250);
+        }
+        throw new TimeoutException($"peering {pcx} never became visible to {accepter}");
+    }
+
     /// <summary>The internet gateway attached to the named VPC.</summary>
     public async Task<string> InternetGatewayOfAsync(string vpcName)
     {

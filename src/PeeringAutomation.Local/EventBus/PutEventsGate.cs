@@ -16,7 +16,7 @@ namespace PeeringAutomation.Local.EventBus;
 /// envelope. Calls that need none of this pass through untouched.
 /// </summary>
 public sealed class PutEventsGate(
-    Uri moto, string region, IReadOnlyList<BusPolicy> policies, CallerIdentities callers, EventSenders senders,
+    Uri moto, string region, IReadOnlyList<BusPolicy> policies, PutEventsCallers callers, EventSenders senders,
     Func<string, Task<string>> accessKeyOfAccount) : IDisposable
 {
     private readonly HttpClient http = new() { BaseAddress = moto, Timeout = TimeSpan.FromSeconds(60) };
@@ -37,7 +37,7 @@ public sealed class PutEventsGate(
             await next(context);
             return;
         }
-        var caller = await callers.ResolveAsync(CallerIdentities.AccessKeyOf(context.Request.Headers.Authorization));
+        var caller = await callers.ResolveAsync(context.Request, context.RequestAborted);
         var routed = entries.Select(e => Route(e, caller)).ToList();
         if (routed.All(r => r.Decision.Allowed && r.DeliverAs == caller.Account && r.Policy is null))
         {
@@ -75,7 +75,7 @@ public sealed class PutEventsGate(
                 copy["EventBusName"] = routed[i].BusName;
                 return (JsonNode)copy;
             }).ToArray());
-            var key = group.Key == caller.Account ? CallerIdentities.AccessKeyOf(authorization) ?? CallerIdentities.HubKey : await accessKeyOfAccount(group.Key);
+            var key = group.Key == caller.Account ? PutEventsCallers.AccessKeyOf(authorization) ?? PutEventsCallers.HubKey : await accessKeyOfAccount(group.Key);
             var answer = await PostAsync(new JsonObject { ["Entries"] = forwarded }, key, ct);
             var answered = (answer["Entries"] as JsonArray)?.ToList() ?? [];
             foreach (var (index, result) in group.Zip(answered))

@@ -197,8 +197,10 @@ public sealed class LocalStack : IAsyncDisposable
             Behaviour.Use(app);
         }
         var senders = new EventBus.EventSenders();
-        var callers = new EventBus.CallerIdentities(moto.Endpoint, AccountId, Plan.StateMachines.FirstOrDefault()?.RoleArn ?? $"arn:aws:iam::{AccountId}:role/StateMachineRole");
-        disposables.Add(callers);
+        var motoHttp = new HttpClient { BaseAddress = moto.Endpoint, Timeout = TimeSpan.FromSeconds(30) };
+        disposables.Add(motoHttp);
+        var callers = new EventBus.PutEventsCallers(new CallerIdentities(motoHttp), AccountId,
+            Plan.StateMachines.FirstOrDefault()?.RoleArn ?? $"arn:aws:iam::{AccountId}:role/StateMachineRole");
         var busPolicies = Plan.BusPolicies.GroupBy(p => p.BusName)
             .Select(g => new EventBus.BusPolicy(AccountId, g.Key, g.Select(p => (JsonObject)JsonNode.Parse(p.StatementJson)!).ToList())).ToList();
         var gate = new EventBus.PutEventsGate(moto.Endpoint, Region, busPolicies, callers, senders,
