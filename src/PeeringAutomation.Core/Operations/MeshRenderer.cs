@@ -83,12 +83,6 @@ public static class MeshRenderer
         return html.ToString();
     }
 
-    /// <summary>The same widget as a page that reloads itself every <paramref name="refreshSeconds"/> (meta refresh, no script).</summary>
-    public static string RenderPage(PeeringMesh mesh, int refreshSeconds) =>
-        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"/>"
-        + $"<meta http-equiv=\"refresh\" content=\"{refreshSeconds.ToString(CultureInfo.InvariantCulture)}\"/>"
-        + "<title>Peering mesh</title></head><body>" + Render(mesh) + "</body></html>";
-
     private static string Svg(PeeringMesh mesh, Layout layout)
     {
         var svg = new StringBuilder();

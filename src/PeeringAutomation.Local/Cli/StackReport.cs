@@ -12,6 +12,7 @@ public static class StackReport
         var endpoint = stack.Endpoint.ToString().TrimEnd('/');
         AnsiConsole.MarkupLineInterpolated($"[green]Local stack up[/] at [bold]{endpoint}[/] (hub {stack.AccountId}, {stack.Region}; access key [bold]testing[/] / secret [bold]testing[/])");
         AnsiConsole.MarkupLineInterpolated($"Bus: [bold]{stack.EventBusName}[/]   Template: {stack.Plan.TemplatePath}");
+        AnsiConsole.MarkupLineInterpolated($"Peering mesh (the dashboard's widget, refreshes itself): [bold]{endpoint}{Operations.MeshPage.Path}[/]");
         var deployed = new Table().AddColumns("Kind", "Name", "Details");
         foreach (var m in stack.Plan.StateMachines)
         {
