@@ -260,9 +260,14 @@ public static class MeshRenderer
             foreach (var bundle in mesh.Edges.GroupBy(e => EndsOf(e, groupOf)).OrderBy(b => b.Key, StringComparer.Ordinal))
             {
                 var first = bundle.First();
-                var a = points[first.Requester.VpcId.Value];
-                var b = points[first.Accepter.VpcId.Value];
-                var same = groupOf[first.Requester.VpcId.Value] == groupOf[first.Accepter.VpcId.Value];
+                var (from, to) = (groupOf[first.Requester.VpcId.Value], groupOf[first.Accepter.VpcId.Value]);
+                // A VPC's circle sits on the right of its box; an edge to a box further left leaves from the
+                // box's left border instead, so it does not cross the box's own labels.
+                (int X, int Y) Anchor(string vpc, DrawnGroup own, DrawnGroup other) =>
+                    !own.Collapsed && other.X < own.X ? (own.X, points[vpc].Y) : points[vpc];
+                var a = Anchor(first.Requester.VpcId.Value, from, to);
+                var b = Anchor(first.Accepter.VpcId.Value, to, from);
+                var same = from == to;
                 var merged = groupOf[first.Requester.VpcId.Value].Collapsed || groupOf[first.Accepter.VpcId.Value].Collapsed;
                 var items = merged ? [bundle.OrderBy(e => e.State).First()] : bundle.ToList();
                 foreach (var edge in items)
