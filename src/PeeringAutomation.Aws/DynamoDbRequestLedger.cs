@@ -221,6 +221,39 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         return records;
     }
 
+    public async Task<IReadOnlyList<RequestRecord>> ListByStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken ct = default)
+    {
+        if (statuses.Count == 0)
+        {
+            return [];
+        }
+        // A Scan, not the status indexes: those are keyed by account, and the mesh wants every account.
+        // Only request items pass the filter (pair locks and peering entries have no status).
+        var values = new Dictionary<string, AttributeValue> { [":request"] = S("REQUEST#") };
+        var names = statuses.Select((status, i) => (Name: $":s{i}", Status: status)).ToList();
+        foreach (var (name, status) in names)
+        {
+            values[name] = S(status);
+        }
+        var records = new List<RequestRecord>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var response = await CallAsync("Scan", c => dynamo.ScanAsync(new ScanRequest
+            {
+                TableName = tableName,
+                FilterExpression = $"begins_with(pk, :request) AND #status IN ({string.Join(", ", names.Select(n => n.Name))})",
+                ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status" },
+                ExpressionAttributeValues = values,
+                ExclusiveStartKey = start,
+            }, c), ct);
+            records.AddRange((response.Items ?? []).Select(ToRecord));
+            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (start is not null);
+        return records;
+    }
+
     // ------------------------------------------------------------------ items
 
     private static Dictionary<string, AttributeValue> RequestKey(RequestId id) => new() { ["pk"] = S("REQUEST#" + id.Value) };

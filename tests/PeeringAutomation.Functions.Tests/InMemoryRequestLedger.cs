@@ -188,6 +188,16 @@ internal sealed class InMemoryRequestLedger : IRequestLedger
         }
     }
 
+    public Task<IReadOnlyList<RequestRecord>> ListByStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("Scan");
+            IReadOnlyList<RequestRecord> listed = Records.Values.Where(r => statuses.Contains(r.Status)).ToList();
+            return Task.FromResult(listed);
+        }
+    }
+
     private static PairLock LockOf(RequestRecord record) =>
         new(record.Pair, record.RequestId, record.ExecutionArn, record.History.FirstOrDefault()?.At ?? "");
 }

@@ -198,6 +198,8 @@ public sealed partial class TemplateTests
             await Run("PlanMemberDeliveriesFunction", new Notifications.PlanMemberDeliveriesFunction(complianceWorld.Services).Handle,
                 new JsonObject { ["detail-type"] = "Peering Provisioned", ["detail"] = new JsonObject { ["requester"] = new JsonObject { ["accountId"] = "111111111111" } } });
             await Run("SummarizeComplianceFunction", new Compliance.SummarizeComplianceFunction(complianceWorld.Services).Handle, results);
+            // The mesh widget reads only the ledger.
+            await Run("MeshWidgetFunction", new Operations.MeshWidgetFunction(complianceWorld.Services).Handle, new JsonObject());
         }).GetAwaiter().GetResult();
         return calls;
     }

@@ -64,4 +64,11 @@ public interface IRequestLedger
 
     /// <summary>Live requests whose <c>expiresAt</c> is at or before <paramref name="now"/> (the expiry index, not an EC2 scan).</summary>
     Task<IReadOnlyList<RequestRecord>> ExpiredAsync(DateTimeOffset now, CancellationToken ct = default);
+
+    /// <summary>
+    /// Every request whose status is one of <paramref name="statuses"/> (the operator's mesh view: live
+    /// requests and recent failures). A paginated, filtered read of the whole table: for dashboards and
+    /// reports, never for a workflow decision.
+    /// </summary>
+    Task<IReadOnlyList<RequestRecord>> ListByStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken ct = default);
 }

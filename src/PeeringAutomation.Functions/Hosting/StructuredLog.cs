@@ -31,7 +31,16 @@ public sealed class StructuredLog(string step, TextWriter? output = null)
         Write("ERROR", message, [.. fields, ("errorType", error.GetType().Name), ("errorMessage", error.Message)]);
 
     /// <summary>Emits one EMF count metric (dimension: Step).</summary>
-    public void Count(string metric, int value = 1)
+    public void Count(string metric, int value = 1) => Count(metric, value, null);
+
+    /// <summary>
+    /// Emits one EMF count metric with the dimensions Step and <paramref name="dimension"/> (a
+    /// low-cardinality value such as a rejection code; never an id).
+    /// </summary>
+    public void CountBy(string metric, string dimension, string dimensionValue, int value = 1) =>
+        Count(metric, value, (dimension, dimensionValue));
+
+    private void Count(string metric, int value, (string Name, string Value)? extra)
     {
         var line = Json(writer =>
         {
@@ -43,6 +52,10 @@ public sealed class StructuredLog(string step, TextWriter? output = null)
             writer.WriteStartArray("Dimensions");
             writer.WriteStartArray();
             writer.WriteStringValue("Step");
+            if (extra is { } dimension)
+            {
+                writer.WriteStringValue(dimension.Name);
+            }
             writer.WriteEndArray();
             writer.WriteEndArray();
             writer.WriteStartArray("Metrics");
@@ -55,6 +68,10 @@ public sealed class StructuredLog(string step, TextWriter? output = null)
             writer.WriteEndArray();
             writer.WriteEndObject();
             writer.WriteString("Step", step);
+            if (extra is { } dimensionValue)
+            {
+                writer.WriteString(dimensionValue.Name, dimensionValue.Value);
+            }
             writer.WriteNumber(metric, value);
             WriteContext(writer);
         });

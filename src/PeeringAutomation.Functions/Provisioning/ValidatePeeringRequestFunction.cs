@@ -59,6 +59,11 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
         else
         {
             log.Count("RequestsRejected");
+            // One count per distinct code, so the dashboard can show rejections by code.
+            foreach (var code in outcome.Reasons.Select(r => r.Code).Distinct())
+            {
+                log.CountBy("RequestsRejectedByCode", "Code", code);
+            }
             log.Warn("request rejected", ("reasons", string.Join("; ", outcome.Reasons)));
         }
         return await FunctionJson.SerializeAsync(result, PeeringJsonContext.Default.ValidationResult);

@@ -13,6 +13,7 @@ public static class StackReport
         AnsiConsole.MarkupLineInterpolated($"[green]Local stack up[/] at [bold]{endpoint}[/] (hub {stack.AccountId}, {stack.Region}; access key [bold]testing[/] / secret [bold]testing[/])");
         AnsiConsole.MarkupLineInterpolated($"Bus: [bold]{stack.EventBusName}[/]   Template: {stack.Plan.TemplatePath}");
         AnsiConsole.MarkupLineInterpolated($"Behaviour: {(stack.Behaviour is { } layer ? $"like AWS (inter-region lag {layer.Lag.Lag.TotalSeconds:0} s, failed on overlap, per-side tags, filters, expiry, NACL defaults)" : "raw moto (--raw-moto)")}   Health: {endpoint}/local/health");
+        AnsiConsole.MarkupLineInterpolated($"Peering mesh (the dashboard's widget, refreshes itself): [bold]{endpoint}{Operations.MeshPage.Path}[/]");
         var deployed = new Table().AddColumns("Kind", "Name", "Details");
         foreach (var m in stack.Plan.StateMachines)
         {

@@ -208,6 +208,7 @@ public sealed class LocalStack : IAsyncDisposable
         disposables.Add(gate);
         gate.Use(app);
         LambdaInvokeEndpoint.Map(app, functions, invoker);
+        Operations.MeshPage.Map(app, functions);
         app.MapPost("/local/schedules/{rule}/fire", async (string rule, CancellationToken token) =>
             await schedules.FireAsync(rule, token) is { } id ? Results.Json(new { eventId = id }) : Results.NotFound(new { message = $"no schedule rule named {rule}" }));
         MotoForwarding.Map(app, moto.Endpoint);

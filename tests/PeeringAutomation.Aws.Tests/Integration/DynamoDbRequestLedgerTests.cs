@@ -156,4 +156,23 @@ public sealed class DynamoDbRequestLedgerTests(MotoFixture moto) : MotoTest(moto
         byAccount.Items.ShouldHaveSingleItem()["requestId"].S.ShouldBe("chg-1");
         byVpc.Items.ShouldHaveSingleItem()["askerAccount"].S.ShouldBe(Requester.Value);
     }
+
+    [Fact]
+    public async Task LedgerListByStatus_ReturnsOnlyRequestsInTheAskedStatusesNotLocksOrPeeringEntries()
+    {
+        await ledger.ClaimAsync(Record("chg-1", VpcA, VpcB));
+        await ledger.RecordPeeringAsync(RequestId.Parse("chg-1"), PeeringConnectionId.Parse("pcx-0123456789abcdef0"));
+        await ledger.ClaimAsync(Record("chg-2", VpcA, VpcC));
+        await ledger.RecordAsync(RequestId.Parse("chg-2"), new StatusChange
+        {
+            Status = LedgerStatus.TornDown, At = "2026-11-27T11:00:00Z", ReleasePair = VpcPair.Of(VpcA, VpcC),
+        });
+
+        var live = await ledger.ListByStatusAsync([LedgerStatus.Requested, LedgerStatus.Provisioned]);
+        var none = await ledger.ListByStatusAsync([]);
+
+        live.ShouldHaveSingleItem().RequestId.Value.ShouldBe("chg-1");
+        live[0].PeeringId!.Value.Value.ShouldBe("pcx-0123456789abcdef0");
+        none.ShouldBeEmpty();
+    }
 }
