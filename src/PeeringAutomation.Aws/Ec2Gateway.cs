@@ -301,6 +301,15 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
             .ToList();
     }
 
+    public async Task<IReadOnlyList<PeeringAutomation.Core.Model.NetworkAcl>> DescribeNetworkAclsAsync(VpcId vpc, CancellationToken ct = default)
+    {
+        var acls = await DescribeByFilterAsync(
+            "DescribeNetworkAcls", "vpc-id", [vpc.Value],
+            (filters, token, c) => ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { Filters = filters, NextToken = token, MaxResults = 100 }, c),
+            r => r.NetworkAcls, r => r.NextToken, ct);
+        return acls.Where(a => a.VpcId == vpc.Value).DistinctBy(a => a.NetworkAclId).Select(Ec2Mapper.ToNetworkAcl).ToList();
+    }
+
     public async Task<string?> CreateFlowLogsAsync(VpcId vpc, FlowLogTarget target, CancellationToken ct = default)
     {
         var request = new CreateFlowLogsRequest

@@ -29,6 +29,8 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
 
     public List<(AccountRegion Scope, FlowLog Log)> FlowLogs { get; } = [];
 
+    public List<(AccountRegion Scope, NetworkAcl Acl)> NetworkAcls { get; } = [];
+
     /// <summary>Where the flow logs CreateFlowLogs made deliver (by flow-log id).</summary>
     public Dictionary<string, string> FlowLogDestinations { get; } = [];
 
@@ -215,6 +217,12 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
         {
             Record("DescribeFlowLogs");
             return Result(world.FlowLogs.Where(f => f.Scope == scope && resourceIds.Contains(f.Log.ResourceId)).Select(f => f.Log).ToList());
+        }
+
+        public Task<IReadOnlyList<NetworkAcl>> DescribeNetworkAclsAsync(VpcId vpc, CancellationToken ct = default)
+        {
+            Record("DescribeNetworkAcls");
+            return Result(world.NetworkAcls.Where(a => a.Scope == scope && a.Acl.VpcId == vpc).Select(a => a.Acl).ToList());
         }
 
         public Task<string?> CreateFlowLogsAsync(VpcId vpc, FlowLogTarget target, CancellationToken ct = default)

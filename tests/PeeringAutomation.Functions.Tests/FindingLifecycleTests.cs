@@ -234,3 +234,45 @@ public sealed class FindingLifecycleTests
         ["AWS_REGION"] = "us-east-1", ["MEMBER_ROLE_NAME"] = "PeeringAutomationMemberRole", ["LEDGER_TABLE_NAME"] = "t",
     };
 }
+
+public sealed class NaclWarningTests
+{
+    [Fact]
+    public async Task CheckFlowLogs_ReportsNaclWarningsInPeeringProvisionedGivenADenyBeforeTheAllow()
+    {
+        var world = new ProvisioningWorld();
+        var subnet = "subnet-0aaaaaaaaaaaaaaa1";
+        var index = world.Ec2.RouteTables.FindIndex(t => t.Table.Id == world.AccepterTable);
+        world.Ec2.RouteTables[index] = (world.Ec2.RouteTables[index].Scope, world.Ec2.RouteTables[index].Table with { SubnetIds = [subnet] });
+        world.Ec2.NetworkAcls.Add((ProvisioningWorld.Accepter, new NetworkAcl
+        {
+            Id = "acl-0aaaaaaaaaaaaaaa1", VpcId = world.AccepterVpc, IsDefault = false, SubnetIds = [subnet],
+            Entries =
+            [
+                // The requester asked for 443 into its side from the accepter: the accepter's subnet must let it out.
+                new NetworkAclEntry(50, true, "-1", false, Cidr.Parse("10.1.0.0/16")),
+                new NetworkAclEntry(100, false, "-1", true, Cidr.Parse("0.0.0.0/0")),
+                new NetworkAclEntry(100, true, "-1", true, Cidr.Parse("0.0.0.0/0")),
+            ],
+        }));
+
+        var outcome = await world.ProvisionAsync(world.Event());
+
+        var warning = outcome["provisioned"]!["outcome"]!["naclWarnings"]!.AsArray().ShouldHaveSingleItem()!;
+        warning["side"]!.GetValue<string>().ShouldBe("accepter");
+        warning["subnetId"]!.GetValue<string>().ShouldBe(subnet);
+        warning["direction"]!.GetValue<string>().ShouldBe("egress");
+        warning["ports"]!.GetValue<string>().ShouldBe("443-443");
+        warning["ruleNumber"]!.GetValue<int>().ShouldBe(50);
+    }
+
+    [Fact]
+    public async Task CheckFlowLogs_ReportsNoNaclWarningsGivenNoAclsDescribed()
+    {
+        var world = new ProvisioningWorld();
+
+        var outcome = await world.ProvisionAsync(world.Event());
+
+        outcome["provisioned"]!["outcome"]!["naclWarnings"]!.AsArray().ShouldBeEmpty();
+    }
+}

@@ -64,6 +64,9 @@ public interface IEc2Gateway
     /// A per-resource failure (<c>Unsuccessful</c>) is thrown as a <see cref="PeeringAutomation.Core.PeeringAutomationError"/>.
     /// </summary>
     Task<string?> CreateFlowLogsAsync(VpcId vpc, FlowLogTarget target, CancellationToken ct = default);
+
+    /// <summary>Every network ACL of the VPC with its subnet associations and entries (the <c>vpc-id</c> filter, re-checked in code).</summary>
+    Task<IReadOnlyList<NetworkAcl>> DescribeNetworkAclsAsync(VpcId vpc, CancellationToken ct = default);
 }
 
 /// <summary>
