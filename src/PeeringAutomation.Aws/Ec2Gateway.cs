@@ -301,13 +301,14 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
             .ToList();
     }
 
-    public async Task<IReadOnlyList<PeeringAutomation.Core.Model.NetworkAcl>> DescribeNetworkAclsAsync(VpcId vpc, CancellationToken ct = default)
+    public async Task<IReadOnlyList<PeeringAutomation.Core.Model.NetworkAcl>> DescribeNetworkAclsAsync(IReadOnlyCollection<VpcId> vpcIds, CancellationToken ct = default)
     {
         var acls = await DescribeByFilterAsync(
-            "DescribeNetworkAcls", "vpc-id", [vpc.Value],
+            "DescribeNetworkAcls", "vpc-id", vpcIds.Select(v => v.Value),
             (filters, token, c) => ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { Filters = filters, NextToken = token, MaxResults = 100 }, c),
             r => r.NetworkAcls, r => r.NextToken, ct);
-        return acls.Where(a => a.VpcId == vpc.Value).DistinctBy(a => a.NetworkAclId).Select(Ec2Mapper.ToNetworkAcl).ToList();
+        var wanted = vpcIds.Select(v => v.Value).ToHashSet(StringComparer.Ordinal);
+        return acls.Where(a => wanted.Count == 0 || wanted.Contains(a.VpcId)).DistinctBy(a => a.NetworkAclId).Select(Ec2Mapper.ToNetworkAcl).ToList();
     }
 
     public async Task<string?> CreateFlowLogsAsync(VpcId vpc, FlowLogTarget target, CancellationToken ct = default)

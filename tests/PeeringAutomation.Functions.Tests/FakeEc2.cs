@@ -219,10 +219,10 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
             return Result(world.FlowLogs.Where(f => f.Scope == scope && resourceIds.Contains(f.Log.ResourceId)).Select(f => f.Log).ToList());
         }
 
-        public Task<IReadOnlyList<NetworkAcl>> DescribeNetworkAclsAsync(VpcId vpc, CancellationToken ct = default)
+        public Task<IReadOnlyList<NetworkAcl>> DescribeNetworkAclsAsync(IReadOnlyCollection<VpcId> vpcIds, CancellationToken ct = default)
         {
             Record("DescribeNetworkAcls");
-            return Result(world.NetworkAcls.Where(a => a.Scope == scope && a.Acl.VpcId == vpc).Select(a => a.Acl).ToList());
+            return Result(world.NetworkAcls.Where(a => a.Scope == scope && (vpcIds.Count == 0 || vpcIds.Contains(a.Acl.VpcId))).Select(a => a.Acl).ToList());
         }
 
         public Task<string?> CreateFlowLogsAsync(VpcId vpc, FlowLogTarget target, CancellationToken ct = default)

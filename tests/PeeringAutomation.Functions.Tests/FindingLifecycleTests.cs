@@ -276,3 +276,65 @@ public sealed class NaclWarningTests
         outcome["provisioned"]!["outcome"]!["naclWarnings"]!.AsArray().ShouldBeEmpty();
     }
 }
+
+public sealed class AlertSubjectTests
+{
+    [Fact]
+    public void EvaluateComplianceScopeSnsSubject_StaysUnderOneHundredAsciiCharactersGivenALongTypeAndRegion()
+    {
+        var subject = EvaluateComplianceScopeFunction.SnsSubject(
+            "VPC peering compliance: Suppression ended, still open ManagedTagWithoutRecord in 123456789012/ap-southeast-2");
+
+        subject.Length.ShouldBeLessThan(100);
+        subject.ShouldAllBe(c => c < 128);
+    }
+}
+
+public sealed class NaclComplianceTests
+{
+    private static ProvisioningWorld WorldWithRequesterAcl(params NetworkAclEntry[] entries)
+    {
+        var world = new ProvisioningWorld();
+        var subnet = "subnet-0bbbbbbbbbbbbbbb1";
+        var index = world.Ec2.RouteTables.FindIndex(t => t.Table.Id == world.RequesterTable);
+        world.Ec2.RouteTables[index] = (world.Ec2.RouteTables[index].Scope, world.Ec2.RouteTables[index].Table with { SubnetIds = [subnet] });
+        world.Ec2.NetworkAcls.Add((ProvisioningWorld.Requester, new NetworkAcl
+        {
+            Id = "acl-0bbbbbbbbbbbbbbb1", VpcId = world.RequesterVpc, IsDefault = false, SubnetIds = [subnet], Entries = entries,
+        }));
+        return world;
+    }
+
+    [Fact]
+    public async Task ComplianceSweep_FindsNaclBlocksPeerTrafficGivenADenyBeforeTheAllowOnTheRequestedPort()
+    {
+        // The requester asked for 443 from the accepter's blocks (ProvisioningWorld.Event).
+        var world = WorldWithRequesterAcl(
+            new NetworkAclEntry(50, false, "6", false, Cidr.Parse("10.20.0.0/16"), 443, 443),
+            new NetworkAclEntry(100, false, "-1", true, Cidr.Parse("0.0.0.0/0")),
+            new NetworkAclEntry(100, true, "-1", true, Cidr.Parse("0.0.0.0/0")));
+        await world.ProvisionAsync(world.Event());
+
+        var report = await ComplianceTests.SweepAsync(world);
+
+        var finding = report["findings"]!.AsArray().Single(f => f!["findingType"]!.GetValue<string>() == "NaclBlocksPeerTraffic")!;
+        finding["severity"]!.GetValue<string>().ShouldBe("MEDIUM");
+        finding["vpcId"]!.GetValue<string>().ShouldBe(world.RequesterVpc.Value);
+        finding["message"]!.GetValue<string>().ShouldContain("rule 50");
+    }
+
+    [Fact]
+    public async Task ComplianceSweep_FindsNoNaclProblemGivenTheDefaultAllowAll()
+    {
+        var world = WorldWithRequesterAcl(
+            new NetworkAclEntry(100, false, "-1", true, Cidr.Parse("0.0.0.0/0")),
+            new NetworkAclEntry(100, true, "-1", true, Cidr.Parse("0.0.0.0/0")),
+            new NetworkAclEntry(32767, false, "-1", false, Cidr.Parse("0.0.0.0/0")),
+            new NetworkAclEntry(32767, true, "-1", false, Cidr.Parse("0.0.0.0/0")));
+        await world.ProvisionAsync(world.Event());
+
+        var report = await ComplianceTests.SweepAsync(world);
+
+        report["findings"]!.AsArray().ShouldNotContain(f => f!["findingType"]!.GetValue<string>() == "NaclBlocksPeerTraffic");
+    }
+}

@@ -15,11 +15,12 @@ public static class FindingTypes
     public const string PeeringExpired = "PeeringExpired";
     public const string ScanFailed = "ScanFailed";
     public const string ManagedTagWithoutRecord = "ManagedTagWithoutRecord";
+    public const string NaclBlocksPeerTraffic = "NaclBlocksPeerTraffic";
 
     public static readonly IReadOnlyList<string> All =
     [
         FlowLogsMissing, FlowLogsPartial, UnmanagedPeering, PeerAccountNotAllowed, BlackholeRoute, RouteTooBroad, PeeringExpired, ScanFailed,
-        ManagedTagWithoutRecord,
+        ManagedTagWithoutRecord, NaclBlocksPeerTraffic,
     ];
 }
 

@@ -32,6 +32,9 @@ public static class FindingAlerts
         [FindingTypes.ScanFailed] = (
             "This account-region was not checked, so any problem in it goes unreported.",
             "Deploy or fix the member role (deploy/member-role.yaml) in that account and check its trust of the hub."),
+        [FindingTypes.NaclBlocksPeerTraffic] = (
+            "The peering reports provisioned, but a network ACL drops traffic the request asked for (NACLs are stateless: the replies need the ephemeral ports too).",
+            "Add an allow with a lower rule number than the deny, for the port asked and for 1024-65535 the other way, in the named ACL."),
         [FindingTypes.ManagedTagWithoutRecord] = (
             "A peering carries the automation's managed label without a record: someone may be impersonating a managed peering.",
             "Find who tagged it (CloudTrail CreateTags) and remove the tag or the peering."),

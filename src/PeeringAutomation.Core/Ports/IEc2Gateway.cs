@@ -65,8 +65,8 @@ public interface IEc2Gateway
     /// </summary>
     Task<string?> CreateFlowLogsAsync(VpcId vpc, FlowLogTarget target, CancellationToken ct = default);
 
-    /// <summary>Every network ACL of the VPC with its subnet associations and entries (the <c>vpc-id</c> filter, re-checked in code).</summary>
-    Task<IReadOnlyList<NetworkAcl>> DescribeNetworkAclsAsync(VpcId vpc, CancellationToken ct = default);
+    /// <summary>Every network ACL of the VPCs (all of the region when empty) with subnet associations and entries (the <c>vpc-id</c> filter, re-checked in code).</summary>
+    Task<IReadOnlyList<NetworkAcl>> DescribeNetworkAclsAsync(IReadOnlyCollection<VpcId> vpcIds, CancellationToken ct = default);
 }
 
 /// <summary>

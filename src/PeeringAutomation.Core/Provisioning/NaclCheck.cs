@@ -48,14 +48,21 @@ public sealed class NaclCheck(IEc2GatewayFactory gateways)
     {
         var gateway = await gateways.ForAsync(side.Scope, ct);
         var tables = await gateway.DescribeRouteTablesAsync([side.VpcId], ct);
-        var acls = await gateway.DescribeNetworkAclsAsync(side.VpcId, ct);
+        var acls = await gateway.DescribeNetworkAclsAsync([side.VpcId], ct);
         var chosen = plan.Routes.Select(r => r.RouteTableId).ToHashSet();
+        return new Side(name, acls, SubnetsServedBy(tables, chosen, acls));
+    }
+
+    /// <summary>
+    /// The subnets the chosen tables serve: their explicit associations, and for a main table every subnet
+    /// no table names (every subnet has exactly one ACL, so the ACLs' associations list the VPC's subnets).
+    /// </summary>
+    public static IReadOnlyList<string> SubnetsServedBy(IReadOnlyList<RouteTable> tables, IReadOnlySet<RouteTableId> chosen, IReadOnlyList<NetworkAcl> acls)
+    {
         var named = tables.SelectMany(t => t.SubnetIds).ToHashSet(StringComparer.Ordinal);
-        // Every subnet is associated with exactly one ACL, so the ACLs' associations list the VPC's subnets.
         var all = acls.SelectMany(a => a.SubnetIds).ToHashSet(StringComparer.Ordinal);
-        var subnets = tables.Where(t => chosen.Contains(t.Id))
+        return tables.Where(t => chosen.Contains(t.Id))
             .SelectMany(t => t.IsMain ? t.SubnetIds.Concat(all.Where(s => !named.Contains(s))) : t.SubnetIds)
             .Distinct(StringComparer.Ordinal).ToList();
-        return new Side(name, acls, subnets);
     }
 }

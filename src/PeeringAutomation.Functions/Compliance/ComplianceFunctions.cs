@@ -348,8 +348,11 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
         var subject = news.Count == 1
             ? $"VPC peering compliance: {FindingAlerts.Headline(first)} {type} in {where}"
             : $"VPC peering compliance: {news.Count} findings changed in {where}";
-        return new FindingBatch(items.Select(i => i.Entry).ToList(), subject, message);
+        return new FindingBatch(items.Select(i => i.Entry).ToList(), SnsSubject(subject), message);
     }
+
+    /// <summary>SNS wants an ASCII subject under 100 characters; a longer one would fail the publish and the sweep's iteration.</summary>
+    public static string SnsSubject(string subject) => subject.Length < 100 ? subject : subject[..96] + "...";
 
     private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 }
