@@ -52,7 +52,9 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
     [Fact]
     public async Task CheckCompliance_FindsTheUnmonitoredSideOnceThenIsCleanGivenFlowLogAdded()
     {
-        var pcx = await world.ProvisionAsync(Build.Request("cc-flowlogs", "a2", "b3"), "a2", "b3");
+        // cf2 has no flow log and no other test peers it: with FlowLogRemediation on in the test
+        // stack, any sweep after another test's peering of it would already have created one.
+        var pcx = await world.ProvisionAsync(Build.Request("cc-flowlogs", "cf1", "cf2"), "cf1", "cf2");
 
         // The provisioning asks for a check of its two sides; with FlowLogRemediation on (as in the
         // test stack) that sweep may already have created b3's flow log, so read the finding from
@@ -61,7 +63,7 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
             e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
         var finding = emitted["detail"]!;
         finding["findingType"]!.GetValue<string>().ShouldBe("FlowLogsMissing");
-        var b3 = Stack.World.Vpc("b3");
+        var b3 = Stack.World.Vpc("cf2");
         finding["vpcId"]!.GetValue<string>().ShouldBe(b3.VpcId);
         finding["accountId"]!.GetValue<string>().ShouldBe(b3.AccountId);
         finding["region"]!.GetValue<string>().ShouldBe(b3.Region);
@@ -73,7 +75,7 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
         await ec2.CreateFlowLogsAsync(new CreateFlowLogsRequest
         {
             ResourceIds = [b3.VpcId], ResourceType = FlowLogsResourceType.VPC, TrafficType = TrafficType.ALL,
-            LogDestinationType = LogDestinationType.CloudWatchLogs, LogGroupName = "b3-flow-logs",
+            LogDestinationType = LogDestinationType.CloudWatchLogs, LogGroupName = "cf2-flow-logs",
             DeliverLogsPermissionArn = $"arn:aws:iam::{b3.AccountId}:role/flow-logs",
         });
 
