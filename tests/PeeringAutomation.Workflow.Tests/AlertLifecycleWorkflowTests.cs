@@ -74,7 +74,7 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
         var alertedBy = DateTimeOffset.UtcNow;
         var id = UnmanagedFindingOf(first, pcx, al1.VpcId);
         var alert = (await AlertsAboutAsync(id)).ShouldHaveSingleItem();
-        alert["Message"]!.GetValue<string>().ShouldStartWith("New: UnmanagedPeering");
+        alert["Message"]!.GetValue<string>().ShouldContain($"New: UnmanagedPeering (MEDIUM) {id}"); // a batch may tell of other findings too
         alert["Message"]!.GetValue<string>().ShouldContain("Why it matters: ");
 
         var second = await SweepAsync("al1");
@@ -84,7 +84,7 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
         await WaitUntilAsync(alertedBy + WorldStack.RealertAfter + TimeSpan.FromSeconds(1));
         await SweepAsync("al1");
         (await AlertsAboutAsync(id)).Count.ShouldBe(2);
-        (await AlertsAboutAsync(id))[^1]["Message"]!.GetValue<string>().ShouldStartWith("Still open: UnmanagedPeering");
+        (await AlertsAboutAsync(id))[^1]["Message"]!.GetValue<string>().ShouldContain($"Still open: UnmanagedPeering (MEDIUM) {id}");
 
         await (await world.Ec2For("al1")).DeleteVpcPeeringConnectionAsync(new DeleteVpcPeeringConnectionRequest { VpcPeeringConnectionId = pcx });
         var fixedSweep = await SweepAsync("al1");
@@ -95,7 +95,7 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
         resolved["detail"]!["vpcId"]!.GetValue<string>().ShouldBe(al1.VpcId);
         var alerts = await AlertsAboutAsync(id);
         alerts.Count.ShouldBe(3);
-        alerts[^1]["Message"]!.GetValue<string>().ShouldStartWith("Resolved: UnmanagedPeering");
+        alerts[^1]["Message"]!.GetValue<string>().ShouldContain($"Resolved: UnmanagedPeering (MEDIUM) {id}");
         after.Resolved.ShouldNotContain(r => r["findingId"]!.GetValue<string>() == id);
         after.Findings.ShouldNotContain(f => f["findingId"]!.GetValue<string>() == id);
     }
@@ -139,7 +139,7 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
         await SweepAsync("al3");
         var alerts = (await AlertsAboutAsync(id)).Where(a => !a["Subject"]!.GetValue<string>().Contains("suppress")).ToList();
         alerts.Count.ShouldBe(2);
-        alerts[^1]["Message"]!.GetValue<string>().ShouldStartWith("Suppression ended, still open: UnmanagedPeering");
+        alerts[^1]["Message"]!.GetValue<string>().ShouldContain($"Suppression ended, still open: UnmanagedPeering (MEDIUM) {id}");
     }
 
     [Fact]
