@@ -10,6 +10,9 @@ public static class Ec2ErrorCodes
     /// <summary>CreateRoute: a route to that destination exists (ours or not: the caller decides).</summary>
     public const string RouteAlreadyExists = "RouteAlreadyExists";
 
+    /// <summary>CreateFlowLogs: a flow log with that destination is already there (success for remediation).</summary>
+    public const string FlowLogAlreadyExists = "FlowLogAlreadyExists";
+
     /// <summary>AuthorizeSecurityGroupIngress: one of the rules exists already.</summary>
     public const string PermissionDuplicate = "InvalidPermission.Duplicate";
 

@@ -301,6 +301,50 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
             .ToList();
     }
 
+    public async Task<IReadOnlyList<PeeringAutomation.Core.Model.NetworkAcl>> DescribeNetworkAclsAsync(IReadOnlyCollection<VpcId> vpcIds, CancellationToken ct = default)
+    {
+        var acls = await DescribeByFilterAsync(
+            "DescribeNetworkAcls", "vpc-id", vpcIds.Select(v => v.Value),
+            (filters, token, c) => ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { Filters = filters, NextToken = token, MaxResults = 100 }, c),
+            r => r.NetworkAcls, r => r.NextToken, ct);
+        var wanted = vpcIds.Select(v => v.Value).ToHashSet(StringComparer.Ordinal);
+        return acls.Where(a => wanted.Count == 0 || wanted.Contains(a.VpcId)).DistinctBy(a => a.NetworkAclId).Select(Ec2Mapper.ToNetworkAcl).ToList();
+    }
+
+    public async Task<string?> CreateFlowLogsAsync(VpcId vpc, FlowLogTarget target, CancellationToken ct = default)
+    {
+        var request = new CreateFlowLogsRequest
+        {
+            ResourceIds = [vpc.Value],
+            ResourceType = FlowLogsResourceType.VPC,
+            TrafficType = TrafficType.ALL,
+            LogDestinationType = target.Kind == FlowLogDelivery.S3 ? LogDestinationType.S3 : LogDestinationType.CloudWatchLogs,
+            // S3 rejects DeliverLogsPermissionArn; CloudWatch Logs requires it.
+            LogDestination = target.Kind == FlowLogDelivery.S3 ? target.Destination : null,
+            LogGroupName = target.Kind == FlowLogDelivery.S3 ? null : target.Destination,
+            DeliverLogsPermissionArn = target.Kind == FlowLogDelivery.S3 ? null : target.DeliverLogsPermissionArn,
+        };
+        try
+        {
+            var response = await CallAsync("CreateFlowLogs", c => ec2.CreateFlowLogsAsync(request, c), ct);
+            // A partial failure is not an exception: EC2 lists it in Unsuccessful.
+            if (response.Unsuccessful is { Count: > 0 } failed)
+            {
+                var error = failed[0].Error;
+                if (error?.Code == Ec2ErrorCodes.FlowLogAlreadyExists)
+                {
+                    return null;
+                }
+                throw new PeeringRequestInvalid($"CreateFlowLogs for {vpc} in {Scope}: {error?.Code}: {error?.Message}") { AwsErrorCode = error?.Code };
+            }
+            return response.FlowLogIds?.FirstOrDefault();
+        }
+        catch (PeeringAutomationError e) when (e.AwsErrorCode == Ec2ErrorCodes.FlowLogAlreadyExists)
+        {
+            return null;
+        }
+    }
+
     private async Task RevokeAsync(SecurityGroupId group, IReadOnlyList<IngressPermission> permissions, CancellationToken ct)
     {
         var request = new RevokeSecurityGroupIngressRequest

@@ -77,6 +77,23 @@ internal static class Ec2Mapper
         VpcId = VpcId.Parse(table.VpcId),
         IsMain = (table.Associations ?? []).Any(a => a.Main == true),
         Routes = (table.Routes ?? []).Select(ToRoute).OfType<DomainRoute>().ToList(),
+        SubnetIds = (table.Associations ?? []).Where(a => !string.IsNullOrEmpty(a.SubnetId)).Select(a => a.SubnetId).Distinct().ToList(),
+    };
+
+    /// <summary>A network ACL; an entry with neither an IPv4 nor an IPv6 block is dropped (EC2 always sets one).</summary>
+    public static PeeringAutomation.Core.Model.NetworkAcl ToNetworkAcl(Amazon.EC2.Model.NetworkAcl acl) => new()
+    {
+        Id = acl.NetworkAclId,
+        VpcId = VpcId.Parse(acl.VpcId),
+        IsDefault = acl.IsDefault == true,
+        SubnetIds = (acl.Associations ?? []).Where(a => !string.IsNullOrEmpty(a.SubnetId)).Select(a => a.SubnetId).Distinct().ToList(),
+        Entries = (acl.Entries ?? [])
+            .Select(e => (Entry: e, Block: ParseCidr(e.CidrBlock) ?? ParseCidr(e.Ipv6CidrBlock)))
+            .Where(e => e.Block is not null && e.Entry.RuleNumber is not null)
+            .Select(e => new PeeringAutomation.Core.Model.NetworkAclEntry(
+                e.Entry.RuleNumber!.Value, e.Entry.Egress == true, e.Entry.Protocol ?? "-1", e.Entry.RuleAction?.Value == "allow", e.Block!,
+                e.Entry.PortRange?.From, e.Entry.PortRange?.To))
+            .ToList(),
     };
 
     /// <summary>

@@ -34,5 +34,9 @@ namespace PeeringAutomation.Functions;
 [JsonSerializable(typeof(ComplianceSweepResults))]
 [JsonSerializable(typeof(ComplianceReport))]
 [JsonSerializable(typeof(MemberDeliveryPlan))]
+[JsonSerializable(typeof(FindingResolvedEvent))]
+[JsonSerializable(typeof(FlowLogsEnabledEvent))]
+[JsonSerializable(typeof(SuppressionEvent))]
+[JsonSerializable(typeof(FindingBatch))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class PeeringJsonContext : JsonSerializerContext;

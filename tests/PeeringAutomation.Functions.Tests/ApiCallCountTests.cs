@@ -10,14 +10,15 @@ namespace PeeringAutomation.Functions.Tests;
 public sealed class ApiCallCountTests
 {
     [Fact]
-    public async Task ProvisionPeering_MakesTwentyOneEc2AndFiveLedgerCallsGivenOneRuleOnOneSide()
+    public async Task ProvisionPeering_MakesTwentyFiveEc2AndFiveLedgerCallsGivenOneRuleOnOneSide()
     {
         var world = new ProvisioningWorld();
 
         await world.ProvisionAsync(world.Event());
 
         var calls = world.Ec2.Calls.GroupBy(c => c).ToDictionary(g => g.Key, g => g.Count());
-        calls.Values.Sum().ShouldBe(21, string.Join(", ", calls.Select(kv => $"{kv.Key}×{kv.Value}")));
+        // 21 to provision, and 4 for the network ACL warnings (route tables and ACLs of each side).
+        calls.Values.Sum().ShouldBe(25, string.Join(", ", calls.Select(kv => $"{kv.Key}×{kv.Value}")));
         calls["ec2:CreateTags"].ShouldBe(1, "the requester side is tagged at creation; only the accepter tags its side");
         // The claim (record + pair lock), Provisioning with the plan, read + peering id at create, Provisioned.
         world.Ledger.Calls.ShouldBe(["TransactWriteItems", "UpdateItem", "GetItem", "TransactWriteItems", "UpdateItem"]);

@@ -17,11 +17,14 @@ public sealed class ComplianceTests
     {
         var envelope = request ?? new JsonObject
         {
-            ["id"] = "sweep-1", ["source"] = "aws.events", ["detail-type"] = "Scheduled Event", ["detail"] = new JsonObject(),
+            ["id"] = $"sweep-{Guid.NewGuid():N}", ["source"] = "aws.events", ["detail-type"] = "Scheduled Event", ["detail"] = new JsonObject(),
         };
         var plan = await ProvisioningWorld.InvokeAsync(new PlanComplianceSweepFunction(world.Services).Handle, envelope);
         var evaluations = new JsonArray();
         var findings = new JsonArray();
+        var resolved = new JsonArray();
+        var enabled = new JsonArray();
+        var alerts = new JsonArray();
         foreach (var scope in plan["scopes"]!.AsArray())
         {
             // "More findings in this scope?" → "Read the next page of findings" → evaluate again.
@@ -30,10 +33,30 @@ public sealed class ComplianceTests
             while (true)
             {
                 report = await ProvisioningWorld.InvokeAsync(new EvaluateComplianceScopeFunction(world.Services).Handle, input);
-                foreach (var entry in report["batches"]!.AsArray().SelectMany(b => b!["entries"]!.AsArray()))
+                foreach (var batch in report["batches"]!.AsArray())
                 {
-                    entry!["DetailType"]!.GetValue<string>().ShouldBe("Peering Compliance Finding");
-                    findings.Add(JsonNode.Parse(entry["Detail"]!.GetValue<string>()));
+                    if (batch!["message"] is { } message)
+                    {
+                        alerts.Add(new JsonObject { ["subject"] = batch["subject"]!.DeepClone(), ["message"] = message.DeepClone() });
+                    }
+                    foreach (var entry in batch["entries"]!.AsArray())
+                    {
+                        var detail = JsonNode.Parse(entry!["Detail"]!.GetValue<string>());
+                        switch (entry["DetailType"]!.GetValue<string>())
+                        {
+                            case "Peering Compliance Finding":
+                                findings.Add(detail);
+                                break;
+                            case "Peering Compliance Finding Resolved":
+                                resolved.Add(detail);
+                                break;
+                            case "Flow Logs Enabled":
+                                enabled.Add(detail);
+                                break;
+                            default:
+                                throw new ShouldAssertException($"unexpected event {entry["DetailType"]}");
+                        }
+                    }
                 }
                 if (report["nextPage"] is null)
                 {
@@ -43,6 +66,7 @@ public sealed class ComplianceTests
                 {
                     ["accountId"] = report["accountId"]!.DeepClone(), ["region"] = report["region"]!.DeepClone(),
                     ["after"] = report["nextPage"]!.DeepClone(), ["apiCallsBefore"] = report["apiCalls"]!.DeepClone(),
+                    ["sweepId"] = report["sweepId"]!.DeepClone(),
                 };
             }
             evaluations.Add(report.DeepClone());
@@ -50,7 +74,11 @@ public sealed class ComplianceTests
         var results = plan.DeepClone().AsObject();
         results["evaluations"] = evaluations;
         var summary = await ProvisioningWorld.InvokeAsync(new SummarizeComplianceFunction(world.Services).Handle, results);
-        return new JsonObject { ["findings"] = findings, ["summary"] = summary["summary"]!.DeepClone() };
+        return new JsonObject
+        {
+            ["findings"] = findings, ["resolved"] = resolved, ["flowLogsEnabled"] = enabled, ["alerts"] = alerts,
+            ["summary"] = summary["summary"]!.DeepClone(),
+        };
     }
 
     private static IEnumerable<JsonNode> Findings(JsonNode report, string type) =>

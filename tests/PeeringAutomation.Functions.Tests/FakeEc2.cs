@@ -29,6 +29,14 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
 
     public List<(AccountRegion Scope, FlowLog Log)> FlowLogs { get; } = [];
 
+    public List<(AccountRegion Scope, NetworkAcl Acl)> NetworkAcls { get; } = [];
+
+    /// <summary>Where the flow logs CreateFlowLogs made deliver (by flow-log id).</summary>
+    public Dictionary<string, string> FlowLogDestinations { get; } = [];
+
+    /// <summary>CreateFlowLogs fails (as for a delivery role that cannot write).</summary>
+    public bool FailFlowLogCreation { get; set; }
+
     public ConcurrentQueue<string> Calls { get; } = new();
 
     /// <summary>Accounts whose member role cannot be assumed.</summary>
@@ -209,6 +217,30 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
         {
             Record("DescribeFlowLogs");
             return Result(world.FlowLogs.Where(f => f.Scope == scope && resourceIds.Contains(f.Log.ResourceId)).Select(f => f.Log).ToList());
+        }
+
+        public Task<IReadOnlyList<NetworkAcl>> DescribeNetworkAclsAsync(IReadOnlyCollection<VpcId> vpcIds, CancellationToken ct = default)
+        {
+            Record("DescribeNetworkAcls");
+            return Result(world.NetworkAcls.Where(a => a.Scope == scope && (vpcIds.Count == 0 || vpcIds.Contains(a.Acl.VpcId))).Select(a => a.Acl).ToList());
+        }
+
+        public Task<string?> CreateFlowLogsAsync(VpcId vpc, FlowLogTarget target, CancellationToken ct = default)
+        {
+            Record("CreateFlowLogs");
+            if (world.FailFlowLogCreation)
+            {
+                throw new PeeringRequestInvalid("LogDestinationPermissionIssue: the delivery role cannot write") { AwsErrorCode = "LogDestinationPermissionIssue" };
+            }
+            if (world.FlowLogs.Any(f => f.Scope == scope && f.Log.ResourceId == vpc.Value
+                    && world.FlowLogDestinations.GetValueOrDefault(f.Log.Id) == target.Destination))
+            {
+                return Task.FromResult<string?>(null);
+            }
+            var id = world.NewId("fl");
+            world.FlowLogs.Add((scope, new FlowLog(id, vpc.Value, "ACTIVE", "ALL")));
+            world.FlowLogDestinations[id] = target.Destination;
+            return Task.FromResult<string?>(id);
         }
 
         private IEnumerable<PeeringConnection> Visible() =>

@@ -17,12 +17,12 @@ internal sealed class ProvisioningWorld
     public static readonly AccountRegion Requester = new(AccountId.Parse("111111111111"), AwsRegion.Parse("us-east-1"));
     public static readonly AccountRegion Accepter = new(AccountId.Parse("222222222222"), AwsRegion.Parse("eu-west-1"));
 
-    public ProvisioningWorld(Func<FunctionSettings, FunctionSettings>? configure = null)
+    public ProvisioningWorld(Func<FunctionSettings, FunctionSettings>? configure = null, TimeProvider? clock = null)
     {
         RequesterVpc = AddVpc(Requester, "10.1.0.0/16", out RequesterTable, out RequesterGroup);
         AccepterVpc = AddVpc(Accepter, "10.20.0.0/16", out AccepterTable, out AccepterGroup);
         Ec2.FlowLogs.Add((Requester, new FlowLog("fl-1", RequesterVpc.Value, "ACTIVE", "ALL")));
-        Services = new Services((configure ?? (s => s))(Settings()), Ec2, Ledger, TimeProvider.System);
+        Services = new Services((configure ?? (s => s))(Settings()), Ec2, Ledger, clock ?? TimeProvider.System, Findings);
     }
 
     /// <summary>The execution the driver pretends to be (the ASL's first Pass state adds it).</summary>
@@ -31,6 +31,8 @@ internal sealed class ProvisioningWorld
     public FakeEc2 Ec2 { get; } = new();
 
     public InMemoryRequestLedger Ledger { get; } = new();
+
+    public InMemoryFindingStore Findings { get; } = new();
 
     public Services Services { get; }
 

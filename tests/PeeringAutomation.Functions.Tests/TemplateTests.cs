@@ -183,8 +183,11 @@ public sealed partial class TemplateTests
             await acceptWorld.RequestFromOutsideAsync(new AccountRegion(AccountId.Parse("333333333333"), AwsRegion.Parse("eu-west-1")), "172.30.0.0/16");
             await Run("AutoAcceptPeeringsFunction", new AutoAcceptPeeringsFunction(acceptWorld.Services).Handle, new JsonObject());
 
-            // A compliance sweep over a provisioned peering.
-            var complianceWorld = new ProvisioningWorld();
+            // A compliance sweep over a provisioned peering, with flow-log remediation on (the accepter VPC has none).
+            var complianceWorld = new ProvisioningWorld(s => s with
+            {
+                FlowLogRemediation = new Core.Compliance.FlowLogRemediationSettings(Core.Model.FlowLogDelivery.CloudWatch, "/vpc-flow-logs/{vpcId}", "PeeringAutomationFlowLogDelivery"),
+            });
             world = complianceWorld;
             await complianceWorld.ProvisionAsync(complianceWorld.Event());
             var plan = await Run("PlanComplianceSweepFunction", new Compliance.PlanComplianceSweepFunction(complianceWorld.Services).Handle,
@@ -193,10 +196,19 @@ public sealed partial class TemplateTests
                 && s["accountId"]!.GetValue<string>() == ProvisioningWorld.Requester.Account.Value)!.DeepClone();
             var evaluation = await Run("EvaluateComplianceScopeFunction",
                 new Compliance.EvaluateComplianceScopeFunction(complianceWorld.Services).Handle, scope);
+            // The accepter's side has no flow log: remediation creates it.
+            var accepterScope = plan["scopes"]!.AsArray().First(s => s!["region"]!.GetValue<string>() == ProvisioningWorld.Accepter.Region.Value
+                && s["accountId"]!.GetValue<string>() == ProvisioningWorld.Accepter.Account.Value)!.DeepClone();
+            await Run("EvaluateComplianceScopeFunction", new Compliance.EvaluateComplianceScopeFunction(complianceWorld.Services).Handle, accepterScope);
             var results = plan.DeepClone().AsObject();
             results["evaluations"] = new JsonArray(evaluation.DeepClone());
             await Run("PlanMemberDeliveriesFunction", new Notifications.PlanMemberDeliveriesFunction(complianceWorld.Services).Handle,
                 new JsonObject { ["detail-type"] = "Peering Provisioned", ["detail"] = new JsonObject { ["requester"] = new JsonObject { ["accountId"] = "111111111111" } } });
+            await Run("SuppressFindingFunction", new Compliance.SuppressFindingFunction(complianceWorld.Services).Handle, new JsonObject
+            {
+                ["account"] = "123456789012", ["detail-type"] = "Compliance Finding Suppression Requested",
+                ["detail"] = new JsonObject { ["findingId"] = "pcf-0123456789abcdef0123", ["reason"] = "test", ["until"] = "2099-01-01T00:00:00Z" },
+            });
             await Run("SummarizeComplianceFunction", new Compliance.SummarizeComplianceFunction(complianceWorld.Services).Handle, results);
             // The mesh widget reads only the ledger.
             await Run("MeshWidgetFunction", new Operations.MeshWidgetFunction(complianceWorld.Services).Handle, new JsonObject());

@@ -206,7 +206,7 @@ public sealed class LedgerWorkflowTests(WorldStack world)
         // The question people ask: what did this account ask for, and what state is it in?
         var query = await Stack.Clients.HubDynamoDb().QueryAsync(new QueryRequest
         {
-            TableName = Stack.Plan.Tables.Single().Name, IndexName = "ByRequesterAccountStatus",
+            TableName = Stack.Plan.Tables.Single(t => t.LogicalId == "RequestLedgerTable").Name, IndexName = "ByRequesterAccountStatus",
             KeyConditionExpression = "requesterAccountId = :a AND #s = :s",
             ExpressionAttributeNames = new Dictionary<string, string> { ["#s"] = "status" },
             ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":a"] = new() { S = "333333333333" }, [":s"] = new() { S = "TornDown" } },

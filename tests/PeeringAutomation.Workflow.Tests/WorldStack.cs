@@ -25,7 +25,15 @@ public sealed class WorldStack : IAsyncLifetime
         ["ManagedRegions"] = "us-east-1,eu-west-1",
         // Small pages, so every sweep with a few findings exercises the paging loop of check-compliance.
         ["ComplianceFindingsPageSize"] = "3",
+        // Short, so AlertLifecycleWorkflowTests can see a still-open finding alerted again.
+        ["RealertAfter"] = "PT45S",
+        // On, so the sweep creates missing flow logs (AlertLifecycleWorkflowTests); the default is off.
+        ["FlowLogRemediation"] = "cloudwatch",
+        ["FlowLogDestination"] = "/vpc-flow-logs/{accountId}/{vpcId}",
     };
+
+    /// <summary>The RealertAfter the test stack runs with.</summary>
+    public static readonly TimeSpan RealertAfter = TimeSpan.FromSeconds(45);
 
     private readonly List<JsonObject> alerts = [];
     private string alertQueueUrl = "";
@@ -79,6 +87,28 @@ public sealed class WorldStack : IAsyncLifetime
             }
         }
         throw new TimeoutException("no matching alert on the topic");
+    }
+
+    /// <summary>Every alert published so far (the queue drained): SNS delivers to SQS as it publishes, so after an execution ends its alerts are here.</summary>
+    public async Task<IReadOnlyList<JsonObject>> AlertsSoFarAsync()
+    {
+        var sqs = Stack.Clients.HubSqs();
+        while (true)
+        {
+            var received = await sqs.ReceiveMessageAsync(new Amazon.SQS.Model.ReceiveMessageRequest
+            {
+                QueueUrl = alertQueueUrl, MaxNumberOfMessages = 10, WaitTimeSeconds = 0,
+            });
+            if (received.Messages is not { Count: > 0 } messages)
+            {
+                return alerts.ToList();
+            }
+            foreach (var message in messages)
+            {
+                alerts.Add((JsonObject)JsonNode.Parse(message.Body)!);
+                await sqs.DeleteMessageAsync(alertQueueUrl, message.ReceiptHandle);
+            }
+        }
     }
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();

@@ -77,6 +77,7 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
                 JudgeForgedMarker(scope, peering, here, findings);
             }
             JudgeRoutes(scope, tables, peerings, peerBlocks, findings);
+            calls += await JudgeNaclsAsync(gateway, scope, active.Where(p => known.ContainsKey(p.Id)).ToList(), known, here, tables, peerBlocks, findings, ct);
             return new ScopeEvaluation
             {
                 AccountId = scope.Account.Value, Region = scope.Region.Value,
@@ -197,6 +198,57 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
                 }
             }
         }
+    }
+
+    /// <summary>
+    /// <c>NaclBlocksPeerTraffic</c>: for each side here of a managed active peering, the ports the automation
+    /// opened in its security groups (rules described with the request id, from the peer's blocks) judged
+    /// against the ACLs of the subnets whose tables route to the peering — the request in and the reply out.
+    /// (The other direction is the peer side's own ingress, judged in its own scope.) Two describes, whatever
+    /// the number of peerings, and only when a managed peering is active here.
+    /// </summary>
+    private static async Task<int> JudgeNaclsAsync(
+        IEc2Gateway gateway, AccountRegion scope, IReadOnlyList<PeeringConnection> managed, IReadOnlyDictionary<PeeringConnectionId, RequestId> known,
+        HashSet<VpcId> here, IReadOnlyList<RouteTable> tables, IReadOnlyDictionary<VpcId, IReadOnlyList<Cidr>> peerBlocks,
+        List<ComplianceFinding> findings, CancellationToken ct)
+    {
+        var sides = managed.SelectMany(p => new[] { (Peering: p, Side: p.Requester, Peer: p.Accepter), (Peering: p, Side: p.Accepter, Peer: p.Requester) })
+            .Where(s => InScope(s.Side, scope) && here.Contains(s.Side.VpcId))
+            .ToList();
+        if (sides.Count == 0)
+        {
+            return 0;
+        }
+        var groups = await gateway.DescribeSecurityGroupsAsync([], ct);
+        var acls = await gateway.DescribeNetworkAclsAsync([], ct);
+        foreach (var (peering, side, peer) in sides)
+        {
+            var blocks = peerBlocks.TryGetValue(peer.VpcId, out var real) ? real
+                : peer == peering.Accepter ? peering.AccepterBlocks : peering.RequesterBlocks;
+            var description = ManagedMarkers.RuleDescription(known[peering.Id]);
+            var flows = groups.Where(g => g.VpcId == side.VpcId)
+                .SelectMany(g => g.Ingress)
+                .Where(r => r.Description == description && r.SourceCidr is { } source && blocks.Any(b => b.Contains(source)))
+                .Select(r => new NaclFlow(r.Protocol, r.FromPort, r.ToPort, r.SourceCidr!))
+                .Distinct().ToList();
+            if (flows.Count == 0)
+            {
+                continue;
+            }
+            var vpcTables = tables.Where(t => t.VpcId == side.VpcId).ToList();
+            var routed = vpcTables.Where(t => t.Routes.Any(r => r.TargetId == peering.Id.Value)).Select(t => t.Id).ToHashSet();
+            var vpcAcls = acls.Where(a => a.VpcId == side.VpcId).ToList();
+            var warnings = NaclEvaluator.Judge(side == peering.Requester ? "requester" : "accepter", vpcAcls,
+                NaclCheck.SubnetsServedBy(vpcTables, routed, vpcAcls), flows, inbound: true);
+            if (warnings.Count > 0)
+            {
+                findings.Add(Finding(FindingTypes.NaclBlocksPeerTraffic, "MEDIUM", side, peering,
+                    $"Network ACLs in VPC {side.VpcId} drop traffic peering {peering.Id} was provisioned for: " +
+                    string.Join("; ", warnings.Take(3).Select(w => $"{w.Direction} {w.Protocol} {w.Ports} at {w.NetworkAclId} rule {w.RuleNumber} (subnet {w.SubnetId})")) +
+                    (warnings.Count > 3 ? $"; and {warnings.Count - 3} more" : "")));
+            }
+        }
+        return 2;
     }
 
     /// <summary>The real blocks of peer VPCs in other managed scopes: one describe per peer scope.</summary>

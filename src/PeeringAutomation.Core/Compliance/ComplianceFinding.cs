@@ -15,11 +15,12 @@ public static class FindingTypes
     public const string PeeringExpired = "PeeringExpired";
     public const string ScanFailed = "ScanFailed";
     public const string ManagedTagWithoutRecord = "ManagedTagWithoutRecord";
+    public const string NaclBlocksPeerTraffic = "NaclBlocksPeerTraffic";
 
     public static readonly IReadOnlyList<string> All =
     [
         FlowLogsMissing, FlowLogsPartial, UnmanagedPeering, PeerAccountNotAllowed, BlackholeRoute, RouteTooBroad, PeeringExpired, ScanFailed,
-        ManagedTagWithoutRecord,
+        ManagedTagWithoutRecord, NaclBlocksPeerTraffic,
     ];
 }
 
@@ -50,6 +51,15 @@ public sealed record ComplianceFinding
     public string? Destination { get; init; }
 
     public required string Message { get; init; }
+
+    /// <summary>When the finding was first seen (open since), from the findings store.</summary>
+    public string? FirstSeen { get; init; }
+
+    /// <summary>Set while a platform account has suppressed the finding's alerts.</summary>
+    public string? SuppressedUntil { get; init; }
+
+    /// <summary>What flow-log remediation did about it this sweep (enabled, or why it failed).</summary>
+    public string? Remediation { get; init; }
 
     public static string StableId(string type, params string?[] subject)
     {

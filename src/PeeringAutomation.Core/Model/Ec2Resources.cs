@@ -107,6 +107,9 @@ public sealed record RouteTable
     public required bool IsMain { get; init; }
 
     public required IReadOnlyList<Route> Routes { get; init; }
+
+    /// <summary>Subnets explicitly associated with the table (a main table also serves every subnet no table names).</summary>
+    public IReadOnlyList<string> SubnetIds { get; init; } = [];
 }
 
 /// <summary>

@@ -57,6 +57,16 @@ public interface IEc2Gateway
 
     /// <summary>Flow logs attached to any of these resource ids (batched by the resource-id filter).</summary>
     Task<IReadOnlyList<FlowLog>> DescribeFlowLogsAsync(IReadOnlyCollection<string> resourceIds, CancellationToken ct = default);
+
+    /// <summary>
+    /// Creates a flow log capturing ALL traffic of <paramref name="vpc"/> to <paramref name="target"/>; returns its id, or null
+    /// when EC2 answers <c>FlowLogAlreadyExists</c> (one with that destination is there: success, never touched).
+    /// A per-resource failure (<c>Unsuccessful</c>) is thrown as a <see cref="PeeringAutomation.Core.PeeringAutomationError"/>.
+    /// </summary>
+    Task<string?> CreateFlowLogsAsync(VpcId vpc, FlowLogTarget target, CancellationToken ct = default);
+
+    /// <summary>Every network ACL of the VPCs (all of the region when empty) with subnet associations and entries (the <c>vpc-id</c> filter, re-checked in code).</summary>
+    Task<IReadOnlyList<NetworkAcl>> DescribeNetworkAclsAsync(IReadOnlyCollection<VpcId> vpcIds, CancellationToken ct = default);
 }
 
 /// <summary>

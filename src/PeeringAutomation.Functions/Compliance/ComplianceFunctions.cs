@@ -15,6 +15,9 @@ namespace PeeringAutomation.Functions.Compliance;
 /// </summary>
 public sealed record ComplianceScope(string AccountId, string Region)
 {
+    /// <summary>The sweep this scope belongs to: a retried step of the same sweep alerts again rather than not at all.</summary>
+    public string? SweepId { get; init; }
+
     /// <summary>The last findingId of the previous page; null for the first page.</summary>
     public string? After { get; init; }
 
@@ -46,8 +49,53 @@ public sealed record EventEntry(
     [property: JsonPropertyName("DetailType")] string DetailType,
     [property: JsonPropertyName("Detail")] string Detail);
 
-/// <summary>Up to ten findings: one PutEvents call and one alert.</summary>
-public sealed record FindingBatch(IReadOnlyList<EventEntry> Entries, string Subject, string Message);
+/// <summary>Up to ten events: one PutEvents call, and one alert when any of them is news to people (else no subject and message).</summary>
+public sealed record FindingBatch(IReadOnlyList<EventEntry> Entries, string? Subject, string? Message);
+
+/// <summary>Detail of <c>Peering Compliance Finding Resolved</c>.</summary>
+public sealed record FindingResolvedEvent
+{
+    public required string FindingId { get; init; }
+
+    public required string FindingType { get; init; }
+
+    public string? Severity { get; init; }
+
+    public required string AccountId { get; init; }
+
+    public required string Region { get; init; }
+
+    public string? VpcId { get; init; }
+
+    public required string FirstSeen { get; init; }
+
+    public required string ResolvedAt { get; init; }
+
+    /// <summary>What the finding said when it was last seen.</summary>
+    public string? Message { get; init; }
+}
+
+/// <summary>Detail of <c>Flow Logs Enabled</c>: remediation created a flow log for a VPC that had none.</summary>
+public sealed record FlowLogsEnabledEvent
+{
+    public required string AccountId { get; init; }
+
+    public required string Region { get; init; }
+
+    public required string VpcId { get; init; }
+
+    public required string FlowLogId { get; init; }
+
+    public required string TrafficType { get; init; }
+
+    /// <summary><c>cloud-watch-logs</c> or <c>s3</c>.</summary>
+    public required string LogDestinationType { get; init; }
+
+    public required string LogDestination { get; init; }
+
+    /// <summary>The FlowLogsMissing finding this fixes (it resolves on the next sweep).</summary>
+    public required string FindingId { get; init; }
+}
 
 /// <summary>
 /// What one account-region's Map iteration returns: its counts and its findings in batches of
@@ -69,6 +117,12 @@ public sealed record ScopeReport
     public required int ApiCalls { get; init; }
 
     public required bool Failed { get; init; }
+
+    /// <summary>Open findings whose alerts a platform account suppressed, by type (not in <see cref="FindingsByType"/>).</summary>
+    public IReadOnlyDictionary<string, int> SuppressedByType { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>The sweep (carried from page to page).</summary>
+    public string SweepId { get; init; } = "";
 
     public IReadOnlyList<FindingBatch> Batches { get; init; } = [];
 
@@ -104,6 +158,11 @@ public sealed record ComplianceSummary
     public required IReadOnlyDictionary<string, int> FindingsByType { get; init; }
 
     public required int FindingCount { get; init; }
+
+    /// <summary>Open findings whose alerts are suppressed, by type: counted apart from <see cref="FindingsByType"/>.</summary>
+    public IReadOnlyDictionary<string, int> SuppressedByType { get; init; } = new Dictionary<string, int>();
+
+    public int SuppressedCount { get; init; }
 
     public required IReadOnlyList<string> AccountsScanned { get; init; }
 
@@ -167,11 +226,12 @@ public sealed class PlanComplianceSweepFunction(Services? services)
             }
         }
         var now = Services.Clock.GetUtcNow();
+        var sweepId = envelope["id"]?.GetValue<string>() ?? Guid.NewGuid().ToString();
         var plan = new ComplianceSweepPlan
         {
-            SweepId = envelope["id"]?.GetValue<string>() ?? Guid.NewGuid().ToString(),
+            SweepId = sweepId,
             StartedAt = now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
-            Scopes = accounts.SelectMany(a => regions.Select(r => new ComplianceScope(a.Value, r.Value))).ToList(),
+            Scopes = accounts.SelectMany(a => regions.Select(r => new ComplianceScope(a.Value, r.Value) { SweepId = sweepId })).ToList(),
             Ignored = ignored,
             Reasons = reasons,
         };
@@ -184,6 +244,8 @@ public sealed class PlanComplianceSweepFunction(Services? services)
 public sealed class EvaluateComplianceScopeFunction(Services? services)
 {
     public const string FindingDetailType = "Peering Compliance Finding";
+    public const string ResolvedDetailType = "Peering Compliance Finding Resolved";
+    public const string FlowLogsEnabledDetailType = "Flow Logs Enabled";
     internal const int BatchSize = 10; // PutEvents takes at most ten entries
 
     public EvaluateComplianceScopeFunction() : this(null)
@@ -200,43 +262,99 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
         var log = new StructuredLog("EvaluateComplianceScope") { Account = scope.AccountId, Region = scope.Region };
         var evaluation = await Services.Compliance.EvaluateAsync(accountRegion);
         // Every page evaluates the scope afresh (the functions keep no state between calls) and
-        // takes the findings after the previous page's last id in id order: a finding that appears
-        // or goes between pages shifts nothing, and none is emitted twice.
-        var pageSize = Services.Settings.ComplianceFindingsPageSize;
-        var remaining = evaluation.Findings
-            .Where(f => scope.After is null || string.CompareOrdinal(f.FindingId, scope.After) > 0)
-            .OrderBy(f => f.FindingId, StringComparer.Ordinal)
+        // takes the findings (and the stored open ones now gone) after the previous page's last id
+        // in id order: a finding that appears or goes between pages shifts nothing, and none is
+        // emitted twice.
+        var page = await Services.Lifecycle.PageAsync(evaluation, scope.After, Services.Settings.ComplianceFindingsPageSize);
+        var remediations = await Services.Remediator.RemediateAsync(page.Open);
+        var open = page.Open.Select(f => remediations.FirstOrDefault(r => r.Finding.FindingId == f.FindingId)?.Finding ?? f).ToList();
+        var sweepId = scope.SweepId ?? "";
+        var outcomes = await Services.Lifecycle.ApplyAsync(page, open, sweepId);
+        log.Info("scope evaluated", ("findings", evaluation.Findings.Count), ("page", outcomes.Count), ("apiCalls", evaluation.ApiCalls),
+            ("failed", evaluation.Failed), ("alerts", outcomes.Count(o => o.Alert != AlertReason.None)), ("remediated", remediations.Count(r => r.FlowLogId is not null)));
+        var entries = outcomes.Select(o => (Entry: Entry(o), Outcome: (FindingOutcome?)o))
+            .Concat(remediations.Where(r => r.FlowLogId is not null).Select(r => (Entry: Enabled(r), Outcome: (FindingOutcome?)null)))
             .ToList();
-        var page = remaining.Take(pageSize).ToList();
-        log.Info("scope evaluated", ("findings", evaluation.Findings.Count), ("page", page.Count), ("apiCalls", evaluation.ApiCalls), ("failed", evaluation.Failed));
         var report = new ScopeReport
         {
             AccountId = evaluation.AccountId,
             Region = evaluation.Region,
-            FindingsByType = evaluation.Findings.GroupBy(f => f.FindingType).ToDictionary(g => g.Key, g => g.Count()),
+            FindingsByType = page.OpenByType,
+            SuppressedByType = page.SuppressedByType,
             PeeringsChecked = evaluation.PeeringsChecked,
             VpcsChecked = evaluation.VpcsChecked,
-            ApiCalls = scope.ApiCallsBefore + evaluation.ApiCalls,
+            ApiCalls = scope.ApiCallsBefore + evaluation.ApiCalls + remediations.Count,
             Failed = evaluation.Failed,
-            Batches = page.Chunk(BatchSize).Select(Batch).ToList(),
-            NextPage = remaining.Count > page.Count ? page[^1].FindingId : null,
+            SweepId = sweepId,
+            Batches = entries.Chunk(BatchSize).Select(Batch).ToList(),
+            NextPage = page.NextPage,
         };
         return await FunctionJson.SerializeAsync(report, PeeringJsonContext.Default.ScopeReport);
     }
 
-    private FindingBatch Batch(ComplianceFinding[] findings)
+    private EventEntry Entry(FindingOutcome outcome)
     {
         var bus = Services.Settings.EventBusName;
-        var entries = findings
-            .Select(f => new EventEntry(bus, "vpc-peering.automation", FindingDetailType,
-                JsonSerializer.Serialize(f, PeeringJsonContext.Default.ComplianceFinding)))
-            .ToList();
-        var subject = findings.Length == 1
-            ? $"VPC peering compliance: {findings[0].FindingType}"
-            : $"VPC peering compliance: {findings.Length} findings in {findings[0].AccountId}/{findings[0].Region}";
-        var message = string.Join("\n\n", findings.Select(f => $"[{f.Severity}] {f.FindingType} ({f.FindingId})\n{f.Message}"));
-        return new FindingBatch(entries, subject, message);
+        if (outcome.Resolved is { } gone)
+        {
+            return new EventEntry(bus, "vpc-peering.automation", ResolvedDetailType,
+                JsonSerializer.Serialize(new FindingResolvedEvent
+                {
+                    FindingId = gone.FindingId, FindingType = gone.FindingType, Severity = gone.Severity, AccountId = gone.AccountId,
+                    Region = gone.Region, VpcId = gone.VpcId, FirstSeen = Time(gone.FirstSeen), ResolvedAt = Time(gone.ResolvedAt!.Value),
+                    Message = gone.Message,
+                }, PeeringJsonContext.Default.FindingResolvedEvent));
+        }
+        return new EventEntry(bus, "vpc-peering.automation", FindingDetailType, Detail(outcome));
     }
+
+    private static string Detail(FindingOutcome outcome)
+    {
+        if (outcome.Resolved is not null)
+        {
+            return "";
+        }
+        var finding = outcome.Open! with
+        {
+            FirstSeen = outcome.FirstSeen is { } first ? Time(first) : null,
+            SuppressedUntil = outcome.SuppressedUntil is { } until ? Time(until) : null,
+        };
+        return JsonSerializer.Serialize(finding, PeeringJsonContext.Default.ComplianceFinding);
+    }
+
+    private EventEntry Enabled(FlowLogRemediationResult result) =>
+        new(Services.Settings.EventBusName, "vpc-peering.automation", FlowLogsEnabledDetailType,
+            JsonSerializer.Serialize(new FlowLogsEnabledEvent
+            {
+                AccountId = result.Finding.AccountId, Region = result.Finding.Region, VpcId = result.Finding.VpcId!,
+                FlowLogId = result.FlowLogId!, TrafficType = "ALL",
+                LogDestinationType = result.Target.Kind == Core.Model.FlowLogDelivery.S3 ? "s3" : "cloud-watch-logs",
+                LogDestination = result.Target.Destination, FindingId = result.Finding.FindingId,
+            }, PeeringJsonContext.Default.FlowLogsEnabledEvent));
+
+    private static FindingBatch Batch((EventEntry Entry, FindingOutcome? Outcome)[] items)
+    {
+        var news = items.Select(i => i.Outcome).OfType<FindingOutcome>().Where(o => o.Alert != AlertReason.None).ToList();
+        if (news.Count == 0)
+        {
+            return new FindingBatch(items.Select(i => i.Entry).ToList(), null, null);
+        }
+        // Sentences first (what, where, why, what to do), the finding's JSON after, for people first and tools second.
+        var message = string.Join("\n\n----\n\n", news.Select(o =>
+            FindingAlerts.Sentences(o) + "\n\n" + (o.Resolved is null ? Detail(o) : items.First(i => i.Outcome == o).Entry.Detail)));
+        var first = news[0];
+        var type = first.Open?.FindingType ?? first.Resolved!.FindingType;
+        var where = $"{first.Open?.AccountId ?? first.Resolved!.AccountId}/{first.Open?.Region ?? first.Resolved!.Region}";
+        var subject = news.Count == 1
+            ? $"VPC peering compliance: {FindingAlerts.Headline(first)} {type} in {where}"
+            : $"VPC peering compliance: {news.Count} findings changed in {where}";
+        return new FindingBatch(items.Select(i => i.Entry).ToList(), SnsSubject(subject), message);
+    }
+
+    /// <summary>SNS wants an ASCII subject under 100 characters; a longer one would fail the publish and the sweep's iteration.</summary>
+    public static string SnsSubject(string subject) => subject.Length < 100 ? subject : subject[..96] + "...";
+
+    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>Last step of CheckCompliance: counts per type over every scope, EMF metrics, the summary event.</summary>
@@ -254,8 +372,12 @@ public sealed class SummarizeComplianceFunction(Services? services)
             ?? throw new PeeringRequestInvalid("the sweep results are empty");
         var byType = FindingTypes.All.ToDictionary(
             t => t, t => results.Evaluations.Sum(e => e.FindingsByType.TryGetValue(t, out var n) ? n : 0));
+        var suppressed = FindingTypes.All.ToDictionary(
+            t => t, t => results.Evaluations.Sum(e => e.SuppressedByType.TryGetValue(t, out var n) ? n : 0));
         var summary = new ComplianceSummary
         {
+            SuppressedByType = suppressed,
+            SuppressedCount = suppressed.Values.Sum(),
             SweepId = results.SweepId,
             StartedAt = results.StartedAt,
             FinishedAt = Services.Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),

@@ -1,5 +1,6 @@
 using PeeringAutomation.Aws;
 using PeeringAutomation.Core;
+using PeeringAutomation.Core.Compliance;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Provisioning;
 
@@ -30,6 +31,15 @@ public sealed record FunctionSettings
     /// text is about 1 KB.
     /// </summary>
     public int ComplianceFindingsPageSize { get; init; } = DefaultComplianceFindingsPageSize;
+
+    /// <summary>The findings-state table beside the ledger (FINDINGS_TABLE_NAME; only the compliance functions have it).</summary>
+    public string FindingsTableName { get; init; } = "";
+
+    /// <summary>How long an open finding stays quiet on the alert topic after its last alert (REALERT_AFTER, ISO 8601: P7D).</summary>
+    public TimeSpan RealertAfter { get; init; } = FindingLifecycle.DefaultRealertAfter;
+
+    /// <summary>Flow-log remediation (FLOW_LOG_REMEDIATION off|cloudwatch|s3, FLOW_LOG_DESTINATION, FLOW_LOG_DELIVERY_ROLE_NAME).</summary>
+    public FlowLogRemediationSettings FlowLogRemediation { get; init; } = FlowLogRemediationSettings.Off;
 
     /// <summary>The region the function runs in (for the hub's STS client).</summary>
     public required AwsRegion HomeRegion { get; init; }
@@ -71,6 +81,19 @@ public sealed record FunctionSettings
         {
             problems.Add($"COMPLIANCE_FINDINGS_PAGE_SIZE: '{pageText}' is not a number from 1 to 200");
         }
+        var realertAfter = FindingLifecycle.DefaultRealertAfter;
+        if (variable("REALERT_AFTER") is { Length: > 0 } realertText)
+        {
+            try
+            {
+                realertAfter = System.Xml.XmlConvert.ToTimeSpan(realertText);
+            }
+            catch (FormatException)
+            {
+                problems.Add($"REALERT_AFTER: '{realertText}' is not an ISO 8601 duration such as P7D or PT30S");
+            }
+        }
+        var remediation = ParseRemediation(variable, problems);
         Uri? endpoint = null;
         if (variable("AWS_ENDPOINT_URL") is { Length: > 0 } url && !Uri.TryCreate(url, UriKind.Absolute, out endpoint))
         {
@@ -106,7 +129,36 @@ public sealed record FunctionSettings
             LedgerTableName = ledgerTable!,
             EventBusName = variable("EVENT_BUS_NAME") is { Length: > 0 } bus ? bus : "vpc-peering",
             ComplianceFindingsPageSize = pageSize,
+            FindingsTableName = variable("FINDINGS_TABLE_NAME") ?? "",
+            RealertAfter = realertAfter,
+            FlowLogRemediation = remediation,
         };
+    }
+
+    private static FlowLogRemediationSettings ParseRemediation(Func<string, string?> variable, List<string> problems)
+    {
+        var mode = (variable("FLOW_LOG_REMEDIATION") ?? "off").Trim().ToLowerInvariant();
+        var destination = (variable("FLOW_LOG_DESTINATION") ?? "").Trim();
+        var role = variable("FLOW_LOG_DELIVERY_ROLE_NAME") is { Length: > 0 } r ? r.Trim() : "PeeringAutomationFlowLogDelivery";
+        switch (mode)
+        {
+            case "" or "off":
+                return FlowLogRemediationSettings.Off;
+            case "cloudwatch" when destination.Length > 0 && !destination.StartsWith("arn:", StringComparison.Ordinal):
+                return new FlowLogRemediationSettings(FlowLogDelivery.CloudWatch, destination, role);
+            case "s3" when destination.StartsWith("arn:", StringComparison.Ordinal) && destination.Contains(":s3:::", StringComparison.Ordinal)
+                                                                               && !destination[(destination.IndexOf(":::", StringComparison.Ordinal) + 3)..].Contains('/'):
+                return new FlowLogRemediationSettings(FlowLogDelivery.S3, destination, role);
+            case "cloudwatch":
+                problems.Add($"FLOW_LOG_DESTINATION: '{destination}' is not a log-group name pattern");
+                return FlowLogRemediationSettings.Off;
+            case "s3":
+                problems.Add($"FLOW_LOG_DESTINATION: '{destination}' is not a bucket ARN without a prefix (arn:aws:s3:::bucket)");
+                return FlowLogRemediationSettings.Off;
+            default:
+                problems.Add($"FLOW_LOG_REMEDIATION: '{mode}' is not off, cloudwatch or s3");
+                return FlowLogRemediationSettings.Off;
+        }
     }
 
     private static bool IsTrue(string? value) => string.Equals(value, "true", StringComparison.OrdinalIgnoreCase);

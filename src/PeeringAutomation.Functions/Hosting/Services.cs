@@ -17,8 +17,11 @@ public sealed class Services
 {
     private static readonly Lazy<Services> FromEnvironment = new(() => Create(FunctionSettings.FromEnvironment()));
 
-    public Services(FunctionSettings settings, IEc2GatewayFactory gateways, IRequestLedger ledger, TimeProvider clock)
+    public Services(FunctionSettings settings, IEc2GatewayFactory gateways, IRequestLedger ledger, TimeProvider clock, IFindingStore findings)
     {
+        Findings = findings;
+        Lifecycle = new FindingLifecycle(findings, clock, settings.RealertAfter);
+        Remediator = new FlowLogRemediator(gateways, settings.FlowLogRemediation);
         Settings = settings;
         Gateways = gateways;
         Ledger = ledger;
@@ -74,12 +77,22 @@ public sealed class Services
 
     public ComplianceEvaluator Compliance { get; }
 
+    /// <summary>Finding lifecycle state (first seen, last alerted, resolved, suppressed).</summary>
+    public IFindingStore Findings { get; }
+
+    /// <summary>Who hears of a finding, and when.</summary>
+    public FindingLifecycle Lifecycle { get; }
+
+    /// <summary>Opt-in creation of missing flow logs.</summary>
+    public FlowLogRemediator Remediator { get; }
+
     public static Services Create(FunctionSettings settings)
     {
         // Null credentials: the SDK's default chain, i.e. the function's own role (or the
         // AWS_ACCESS_KEY_ID the local stack sets).
         var sts = AwsClientConfig.CreateSts(settings.Aws, settings.HomeRegion);
         var dynamo = new Amazon.DynamoDBv2.AmazonDynamoDBClient(AwsClientConfig.DynamoDb(settings.Aws, settings.HomeRegion));
-        return new Services(settings, new Ec2GatewayFactory(settings.Aws, sts), new DynamoDbRequestLedger(dynamo, settings.LedgerTableName), TimeProvider.System);
+        return new Services(settings, new Ec2GatewayFactory(settings.Aws, sts), new DynamoDbRequestLedger(dynamo, settings.LedgerTableName), TimeProvider.System,
+            new DynamoDbFindingStore(dynamo, settings.FindingsTableName));
     }
 }

@@ -118,6 +118,9 @@ public sealed record ProvisionedEvent
     public string? DataTransferNote { get; init; }
 
     /// <summary>VPCs of the peering with no active flow log (the compliance check will also flag them).</summary>
+    /// <summary>Traffic asked in ingressFromPeer that a network ACL on either side would drop (a warning, not a refusal).</summary>
+    public IReadOnlyList<PeeringAutomation.Core.Provisioning.NaclWarning> NaclWarnings { get; init; } = [];
+
     public required IReadOnlyList<SideRef> VpcsWithoutFlowLogs { get; init; }
 
     public string? ExpiresAt { get; init; }

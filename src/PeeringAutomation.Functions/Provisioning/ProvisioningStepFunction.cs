@@ -3,6 +3,7 @@ using System.Text.Json.Serialization.Metadata;
 using PeeringAutomation.Core;
 using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
+using PeeringAutomation.Core.Provisioning;
 using PeeringAutomation.Core.Requests;
 using PeeringAutomation.Functions.Hosting;
 
@@ -180,6 +181,23 @@ public sealed class ConfigureDnsFunction(Services? services) : ProvisioningStepF
 /// <summary>Checks flow logs on both VPCs; builds the <c>Peering Provisioned</c> detail and the follow-up compliance check of both sides.</summary>
 public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStepFunction<ProvisionedResult>(services)
 {
+    /// <summary>
+    /// The NACL warnings; a member role without DescribeNetworkAcls (deployed before it was added) or
+    /// any other refusal costs the warnings, never the provisioned peering. Throttling is retried by the ASL.
+    /// </summary>
+    private async Task<IReadOnlyList<NaclWarning>> NaclWarningsAsync(PeeringRequest request, PeeringPlan plan, StructuredLog log, CancellationToken ct)
+    {
+        try
+        {
+            return await new NaclCheck(Services.Gateways).WarningsAsync(request, plan, ct);
+        }
+        catch (PeeringAutomationError error) when (error is not (AwsThrottled or AwsTransientFailure))
+        {
+            log.Info("network ACLs not judged", ("error", error.GetType().Name), ("message", error.Message));
+            return [];
+        }
+    }
+
     private const string InterRegionNote =
         "Cross-region peering: traffic between the VPCs is billed as inter-region data transfer.";
 
@@ -196,6 +214,7 @@ public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStep
         var request = RequestOf(state);
         var plan = PlanOf(state);
         var unmonitored = await Services.Provisioner.UnmonitoredSidesAsync(request, ct);
+        var naclWarnings = await NaclWarningsAsync(request, plan, log, ct);
         // Provisioned is recorded here, the last step before the outcome leaves.
         await Services.Ledger.RecordAsync(request.RequestId, new StatusChange
         {
@@ -220,6 +239,7 @@ public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStep
             CrossRegion = request.IsCrossRegion,
             DataTransferNote = request.IsCrossRegion ? InterRegionNote : null,
             VpcsWithoutFlowLogs = unmonitored.Select(SideRef.From).ToList(),
+            NaclWarnings = naclWarnings,
             ExpiresAt = request.ExpiresAt is { } expiresAt ? LedgerTime.Of(expiresAt) : null,
             RequestedBy = request.RequestedBy,
         }, check);

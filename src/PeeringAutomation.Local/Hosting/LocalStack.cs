@@ -175,9 +175,10 @@ public sealed class LocalStack : IAsyncDisposable
         Clients = new AccountClients(Endpoint, AccountId, Region, memberRole);
         disposables.Add(Clients);
         sqs = Clients.HubSqs();
-        if (Plan.Tables.Count == 1)
+        // The ledger by its logical id: the findings-state table stands beside it.
+        if ((Plan.Tables.FirstOrDefault(t => t.LogicalId == "RequestLedgerTable") ?? (Plan.Tables.Count == 1 ? Plan.Tables[0] : null)) is { } ledgerTable)
         {
-            Ledger = new PeeringAutomation.Aws.DynamoDbRequestLedger(Clients.HubDynamoDb(), Plan.Tables[0].Name);
+            Ledger = new PeeringAutomation.Aws.DynamoDbRequestLedger(Clients.HubDynamoDb(), ledgerTable.Name);
         }
 
         TargetDispatcher dispatcher = null!;

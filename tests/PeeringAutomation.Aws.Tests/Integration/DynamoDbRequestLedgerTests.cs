@@ -28,7 +28,7 @@ public sealed class DynamoDbRequestLedgerTests(MotoFixture moto) : MotoTest(moto
         var plan = StackPlanner.Plan(RepositoryFiles.Find("template.yaml")!, "us-east-1", Hub.Value,
             new Dictionary<string, string> { ["ManagedAccountIds"] = Hub.Value, ["MemberRoleExternalId"] = ExternalId },
             new Dictionary<string, string>());
-        var table = plan.Tables.ShouldHaveSingleItem();
+        var table = plan.Tables.Single(t => t.LogicalId == "RequestLedgerTable");
         using var raw = new LocalAwsClient(Moto.Server.Endpoint, "us-east-1");
         await raw.DynamoDbAsync("CreateTable", (JsonObject)JsonNode.Parse(table.CreateTableJson)!);
         dynamo = new AmazonDynamoDBClient(HubCredentials, AwsClientConfig.DynamoDb(Options, UsEast1));

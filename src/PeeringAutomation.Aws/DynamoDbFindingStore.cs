@@ -1,0 +1,180 @@
+using System.Globalization;
+using Amazon.DynamoDBv2;
+using Amazon.DynamoDBv2.Model;
+using Amazon.Runtime;
+using PeeringAutomation.Core.Compliance;
+
+namespace PeeringAutomation.Aws;
+
+/// <summary>
+/// Finding lifecycle in its own DynamoDB table beside the request ledger (template.yaml
+/// <c>FindingStateTable</c>), one item per finding keyed <c>pk = FINDING#&lt;findingId&gt;</c>. Open
+/// findings carry <c>openScope</c> (<c>account#region</c>), which the sparse index <c>ByOpenScope</c>
+/// lists; resolving removes it. Alert and resolve writes are conditional, so concurrent sweeps tell
+/// people once.
+/// </summary>
+public sealed class DynamoDbFindingStore(IAmazonDynamoDB dynamo, string tableName) : IFindingStore
+{
+    public const string OpenScopeIndex = "ByOpenScope";
+
+    public async Task<IReadOnlyList<FindingState>> OpenInScopeAsync(string accountId, string region, CancellationToken ct = default)
+    {
+        var states = new List<FindingState>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var response = await CallAsync("Query", c => dynamo.QueryAsync(new QueryRequest
+            {
+                TableName = tableName,
+                IndexName = OpenScopeIndex,
+                KeyConditionExpression = "openScope = :s",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = S(Scope(accountId, region)) },
+                ExclusiveStartKey = start,
+            }, c), ct);
+            states.AddRange((response.Items ?? []).Select(ToState));
+            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (start is not null);
+        // The index is eventually consistent: keep only what is still open by its own attributes.
+        return states.Where(s => s.IsOpen).ToList();
+    }
+
+    public async Task<FindingState?> GetAsync(string findingId, CancellationToken ct = default)
+    {
+        var response = await CallAsync("GetItem", c => dynamo.GetItemAsync(new GetItemRequest
+        {
+            TableName = tableName, Key = Key(findingId), ConsistentRead = true,
+        }, c), ct);
+        return response.Item is { Count: > 0 } item ? ToState(item) : null;
+    }
+
+    public async Task RecordSeenAsync(ComplianceFinding finding, DateTimeOffset firstSeen, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":id"] = S(finding.FindingId), [":type"] = S(finding.FindingType), [":sev"] = S(finding.Severity),
+            [":acct"] = S(finding.AccountId), [":region"] = S(finding.Region), [":scope"] = S(Scope(finding.AccountId, finding.Region)),
+            [":first"] = S(Time(firstSeen)), [":now"] = S(Time(now)), [":msg"] = S(finding.Message),
+        };
+        var set = "findingId = :id, findingType = :type, severity = :sev, accountId = :acct, #region = :region, openScope = :scope, " +
+                  "firstSeen = :first, lastSeen = :now, message = :msg";
+        if (finding.VpcId is { } vpc)
+        {
+            set += ", vpcId = :vpc";
+            values[":vpc"] = S(vpc);
+        }
+        await CallAsync("UpdateItem", c => dynamo.UpdateItemAsync(new UpdateItemRequest
+        {
+            TableName = tableName, Key = Key(finding.FindingId),
+            UpdateExpression = "SET " + set + " REMOVE resolvedAt",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#region"] = "region" },
+            ExpressionAttributeValues = values,
+        }, c), ct);
+    }
+
+    public async Task<bool> TryRecordAlertAsync(string findingId, DateTimeOffset? previous, string sweepId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var values = new Dictionary<string, AttributeValue> { [":now"] = S(Time(now)), [":sweep"] = S(sweepId) };
+        var condition = "alertSweepId = :sweep OR ";
+        if (previous is { } before)
+        {
+            condition += "lastAlertedAt = :before";
+            values[":before"] = S(Time(before));
+        }
+        else
+        {
+            condition += "attribute_not_exists(lastAlertedAt)";
+        }
+        return await ConditionalAsync(new UpdateItemRequest
+        {
+            TableName = tableName, Key = Key(findingId),
+            UpdateExpression = "SET lastAlertedAt = :now, alertSweepId = :sweep",
+            ConditionExpression = condition,
+            ExpressionAttributeValues = values,
+        }, ct);
+    }
+
+    public Task<bool> TryResolveAsync(string findingId, DateTimeOffset now, CancellationToken ct = default) =>
+        ConditionalAsync(new UpdateItemRequest
+        {
+            TableName = tableName, Key = Key(findingId),
+            UpdateExpression = "SET resolvedAt = :now REMOVE openScope",
+            ConditionExpression = "attribute_exists(pk) AND attribute_not_exists(resolvedAt)",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":now"] = S(Time(now)) },
+        }, ct);
+
+    public Task<bool> SuppressAsync(string findingId, DateTimeOffset until, string by, string reason, DateTimeOffset now, CancellationToken ct = default) =>
+        ConditionalAsync(new UpdateItemRequest
+        {
+            TableName = tableName, Key = Key(findingId),
+            UpdateExpression = "SET suppressedUntil = :until, suppressedBy = :by, suppressionReason = :reason, suppressedAt = :now",
+            ConditionExpression = "attribute_exists(pk)",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":until"] = S(Time(until)), [":by"] = S(by), [":reason"] = S(reason), [":now"] = S(Time(now)),
+            },
+        }, ct);
+
+    private async Task<bool> ConditionalAsync(UpdateItemRequest request, CancellationToken ct)
+    {
+        try
+        {
+            await CallAsync("UpdateItem", c => dynamo.UpdateItemAsync(request, c), ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    private static FindingState ToState(Dictionary<string, AttributeValue> item) => new()
+    {
+        FindingId = Text(item, "findingId") ?? item["pk"].S["FINDING#".Length..],
+        FindingType = Text(item, "findingType") ?? "",
+        AccountId = Text(item, "accountId") ?? "",
+        Region = Text(item, "region") ?? "",
+        FirstSeen = When(item, "firstSeen") ?? DateTimeOffset.MinValue,
+        LastSeen = When(item, "lastSeen") ?? DateTimeOffset.MinValue,
+        LastAlertedAt = When(item, "lastAlertedAt"),
+        AlertSweepId = Text(item, "alertSweepId"),
+        ResolvedAt = When(item, "resolvedAt"),
+        SuppressedUntil = When(item, "suppressedUntil"),
+        SuppressedBy = Text(item, "suppressedBy"),
+        SuppressionReason = Text(item, "suppressionReason"),
+        Message = Text(item, "message"),
+        VpcId = Text(item, "vpcId"),
+        Severity = Text(item, "severity"),
+    };
+
+    private static string Scope(string accountId, string region) => $"{accountId}#{region}";
+
+    private static Dictionary<string, AttributeValue> Key(string findingId) => new() { ["pk"] = S("FINDING#" + findingId) };
+
+    // Milliseconds, so two writes within one second still compare as different instants.
+    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset? When(Dictionary<string, AttributeValue> item, string name) =>
+        Text(item, name) is { } text && DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var t)
+            ? t : null;
+
+    private static string? Text(Dictionary<string, AttributeValue> item, string name) => item.TryGetValue(name, out var value) ? value.S : null;
+
+    private static AttributeValue S(string value) => new() { S = value };
+
+    private async Task<T> CallAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken ct)
+    {
+        try
+        {
+            return await call(ct);
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            throw;
+        }
+        catch (AmazonServiceException e)
+        {
+            throw AwsErrorMapper.Map(e, operation, $"table {tableName}");
+        }
+    }
+}

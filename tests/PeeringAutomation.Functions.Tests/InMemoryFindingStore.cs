@@ -1,0 +1,73 @@
+using System.Collections.Concurrent;
+using PeeringAutomation.Core.Compliance;
+
+namespace PeeringAutomation.Functions.Tests;
+
+/// <summary>The findings store in memory, with the DynamoDB adapter's conditional semantics.</summary>
+internal sealed class InMemoryFindingStore : IFindingStore
+{
+    public ConcurrentDictionary<string, FindingState> Items { get; } = new();
+
+    public Task<IReadOnlyList<FindingState>> OpenInScopeAsync(string accountId, string region, CancellationToken ct = default) =>
+        Task.FromResult<IReadOnlyList<FindingState>>(Items.Values.Where(s => s.IsOpen && s.AccountId == accountId && s.Region == region).ToList());
+
+    public Task<FindingState?> GetAsync(string findingId, CancellationToken ct = default) =>
+        Task.FromResult(Items.TryGetValue(findingId, out var s) ? s : null);
+
+    public Task RecordSeenAsync(ComplianceFinding finding, DateTimeOffset firstSeen, DateTimeOffset now, CancellationToken ct = default)
+    {
+        Items.AddOrUpdate(finding.FindingId,
+            _ => New(finding, firstSeen, now),
+            (_, s) => s with
+            {
+                FirstSeen = firstSeen, LastSeen = now, ResolvedAt = null, Message = finding.Message, Severity = finding.Severity, VpcId = finding.VpcId,
+            });
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> TryRecordAlertAsync(string findingId, DateTimeOffset? previous, string sweepId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        lock (Items)
+        {
+            var s = Items[findingId];
+            if (s.AlertSweepId != sweepId && s.LastAlertedAt != previous)
+            {
+                return Task.FromResult(false);
+            }
+            Items[findingId] = s with { LastAlertedAt = now, AlertSweepId = sweepId };
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> TryResolveAsync(string findingId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        lock (Items)
+        {
+            if (!Items.TryGetValue(findingId, out var s) || s.ResolvedAt is not null)
+            {
+                return Task.FromResult(false);
+            }
+            Items[findingId] = s with { ResolvedAt = now };
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> SuppressAsync(string findingId, DateTimeOffset until, string by, string reason, DateTimeOffset now, CancellationToken ct = default)
+    {
+        lock (Items)
+        {
+            if (!Items.TryGetValue(findingId, out var s))
+            {
+                return Task.FromResult(false);
+            }
+            Items[findingId] = s with { SuppressedUntil = until, SuppressedBy = by, SuppressionReason = reason };
+            return Task.FromResult(true);
+        }
+    }
+
+    private static FindingState New(ComplianceFinding f, DateTimeOffset firstSeen, DateTimeOffset now) => new()
+    {
+        FindingId = f.FindingId, FindingType = f.FindingType, AccountId = f.AccountId, Region = f.Region,
+        FirstSeen = firstSeen, LastSeen = now, Message = f.Message, Severity = f.Severity, VpcId = f.VpcId,
+    };
+}
