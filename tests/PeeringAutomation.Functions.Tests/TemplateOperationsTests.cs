@@ -119,24 +119,27 @@ public sealed partial class TemplateOperationsTests
     [Fact]
     public void TemplateAlarm_PagesOnFailedInvocationsOfEveryRuleOfTheTemplate()
     {
-        var alarm = Alarm("RuleFailedInvocationsAlarm");
-        var metrics = ((YamlSequenceNode)alarm["Metrics"]).Children.Cast<YamlMappingNode>().ToList();
-        var rules = metrics.Where(m => m.Children.ContainsKey(new YamlScalarNode("MetricStat")))
-            .Select(m => m.AllNodes.OfType<YamlScalarNode>().Last(n => !n.Tag.IsEmpty && !n.Tag.IsNonSpecific && n.Tag.Value == "!Ref").Value).ToList();
-        var expression = TemplateModel.Scalar(metrics.Single(m => TemplateModel.Scalar(m, "ReturnData") == "true"), "Expression")!;
+        var rules = new List<string>();
+        foreach (var name in new[] { "RuleFailedInvocationsAlarm", "ScheduleFailedInvocationsAlarm" })
+        {
+            var alarm = Alarm(name);
+            var metrics = ((YamlSequenceNode)alarm["Metrics"]).Children.Cast<YamlMappingNode>().ToList();
+            var watched = metrics.Where(m => m.Children.ContainsKey(new YamlScalarNode("MetricStat")))
+                .Select(m => m.AllNodes.OfType<YamlScalarNode>().Last(n => !n.Tag.IsEmpty && !n.Tag.IsNonSpecific && n.Tag.Value == "!Ref").Value).ToList();
+            var expression = TemplateModel.Scalar(metrics.Single(m => TemplateModel.Scalar(m, "ReturnData") == "true"), "Expression")!;
+            metrics.ShouldAllBe(m => !m.AllNodes.OfType<YamlScalarNode>().Any(n => n.Value == "FailedInvocations") || m.AllNodes.OfType<YamlScalarNode>().Any(n => n.Value == "AWS/Events"));
+            metrics.Count.ShouldBeLessThanOrEqualTo(10, "a metric-math alarm takes at most 10 metrics");
+            expression.ShouldBe("SUM([" + string.Join(", ", Enumerable.Range(0, watched.Count).Select(i => $"rule{i}")) + "])");
+            ShouldFireAtOrAbove(alarm, "1", "GreaterThanOrEqualToThreshold", "notBreaching");
+            ShouldPageTheAlertTopic(alarm);
+            rules.AddRange(watched!);
+        }
 
         var ruleEvents = template.Resources("AWS::Serverless::StateMachine").Concat(template.Resources("AWS::Serverless::Function"))
             .Where(r => r.Properties.Children.ContainsKey(new YamlScalarNode("Events")))
             .SelectMany(r => ((YamlMappingNode)r.Properties["Events"]).Children.Keys.Select(e => r.Name + ((YamlScalarNode)e).Value))
             .ToList();
-
-        rules.ShouldBe(ruleEvents, ignoreOrder: true,
-            "SAM names a rule <StateMachine><Event>; every one is watched");
-        metrics.ShouldAllBe(m => !m.AllNodes.OfType<YamlScalarNode>().Any(n => n.Value == "FailedInvocations") || m.AllNodes.OfType<YamlScalarNode>().Any(n => n.Value == "AWS/Events"));
-        metrics.Count.ShouldBeLessThanOrEqualTo(10, "a metric-math alarm takes at most 10 metrics");
-        expression.ShouldBe("SUM([" + string.Join(", ", Enumerable.Range(0, rules.Count).Select(i => $"rule{i}")) + "])");
-        ShouldFireAtOrAbove(alarm, "1", "GreaterThanOrEqualToThreshold", "notBreaching");
-        ShouldPageTheAlertTopic(alarm);
+        rules.ShouldBe(ruleEvents, ignoreOrder: true, "SAM names a rule <StateMachine><Event>; every one is watched, once");
     }
 
     [Fact]
