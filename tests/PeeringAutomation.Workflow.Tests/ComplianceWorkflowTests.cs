@@ -40,7 +40,8 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
 
     private async Task<string> ActivePeeringByHandAsync(string requester, string accepter)
     {
-        var pcx = await world.RequestPeeringByHandAsync(requester, accepter);
+        // Accepted only once the accepter's region sees it (inter-region lag, as on AWS).
+        var pcx = await world.RequestPeeringByHandVisibleAsync(requester, accepter);
         await (await world.Ec2For(accepter)).AcceptVpcPeeringConnectionAsync(
             new AcceptVpcPeeringConnectionRequest { VpcPeeringConnectionId = pcx });
         return pcx;
