@@ -1,75 +1,31 @@
-using System.Diagnostics;
-using System.Text;
-using System.Text.Json.Nodes;
-using Amazon.EC2.Model;
-using PeeringAutomation.Local.Hosting;
-using PeeringAutomation.Local.World;
+using System.Runtime.InteropServices;
+using PeeringAutomation.Benchmarks;
 
-// Compliance sweep at scale: a generated world of N VPCs over 4 member accounts × 2 regions,
-// M active managed peerings between them (routes on both sides, half the VPCs without flow
-// logs), then one sweep through the real CheckCompliance state machine. Prints the wall time of
-// the sweep and the EC2 describe calls it made (from the sweep summary).
-//
-//   dotnet run -c Release --project bench/PeeringAutomation.Benchmarks -- [vpcs=200] [peerings=100]
-var vpcCount = args.Length > 0 ? int.Parse(args[0]) : 200;
-var peeringCount = args.Length > 1 ? int.Parse(args[1]) : 100;
-string[] accounts = ["111111111111", "222222222222", "333333333333", "444444444444"];
-string[] regions = ["us-east-1", "eu-west-1"];
-
-var yaml = new StringBuilder("accounts:\n");
-var vpcNames = new List<string>();
-for (var a = 0; a < accounts.Length; a++)
+// dotnet run -c Release --project bench/PeeringAutomation.Benchmarks -- all | <name> [args...]
+// Prints one table: each figure, the goal beside it, and the machine it ran on.
+var name = args.Length > 0 ? args[0] : "all";
+var rest = args.Skip(1).ToList();
+var chosen = name == "all" ? Benchmarks.All : Benchmarks.All.Where(b => b.Name == name).ToList();
+if (chosen.Count == 0)
 {
-    yaml.Append($"  - id: \"{accounts[a]}\"\n    name: member-{a}\n    vpcs:\n");
-    for (var i = a; i < vpcCount; i += accounts.Length)
-    {
-        var name = $"vpc-{i:D3}";
-        vpcNames.Add(name);
-        // 10.<i/256>.<i%256>.0/24-style blocks: unique, never overlapping.
-        yaml.Append($"      - {{name: {name}, region: {regions[i % 2]}, cidr: 10.{100 + i / 256}.{i % 256}.0/24, flowLogs: {(i % 2 == 0 ? "true" : "false")}}}\n");
-    }
+    Console.Error.WriteLine($"unknown benchmark '{name}'; one of: all, {string.Join(", ", Benchmarks.All.Select(b => b.Name))}");
+    return 2;
 }
-var world = WorldFile.Parse(yaml.ToString(), "generated");
 
-var clock = Stopwatch.StartNew();
-await using var stack = await LocalStack.StartAsync(new LocalStackOptions
+var rows = new List<BenchmarkRow>();
+foreach (var benchmark in chosen)
 {
-    World = world,
-    ParameterOverrides = new Dictionary<string, string>
-    {
-        ["ManagedAccountIds"] = string.Join(",", accounts),
-        ["ManagedRegions"] = string.Join(",", regions),
-    },
-});
-Console.WriteLine($"world of {vpcCount} VPCs built in {clock.Elapsed.TotalSeconds:F1} s");
-
-clock.Restart();
-var built = vpcNames.Select(stack.World.Vpc).ToList();
-for (var p = 0; p < peeringCount; p++)
-{
-    var (requester, accepter) = (built[(2 * p) % built.Count], built[(2 * p + 1) % built.Count]);
-    var from = await stack.Ec2Async(requester.AccountId, requester.Region);
-    var pcx = (await from.CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
-    {
-        VpcId = requester.VpcId, PeerVpcId = accepter.VpcId, PeerOwnerId = accepter.AccountId, PeerRegion = accepter.Region,
-        TagSpecifications = [new TagSpecification
-        {
-            ResourceType = "vpc-peering-connection",
-            Tags = [new Tag("peering-automation:managed", "true"), new Tag("peering-automation:request-id", $"bench-{p}")],
-        }],
-    })).VpcPeeringConnection.VpcPeeringConnectionId;
-    var to = await stack.Ec2Async(accepter.AccountId, accepter.Region);
-    await to.AcceptVpcPeeringConnectionAsync(new AcceptVpcPeeringConnectionRequest { VpcPeeringConnectionId = pcx });
-    await from.CreateRouteAsync(new CreateRouteRequest { RouteTableId = requester.MainRouteTableId, DestinationCidrBlock = accepter.Ipv4Cidrs[0], VpcPeeringConnectionId = pcx });
-    await to.CreateRouteAsync(new CreateRouteRequest { RouteTableId = accepter.MainRouteTableId, DestinationCidrBlock = requester.Ipv4Cidrs[0], VpcPeeringConnectionId = pcx });
+    Console.Error.WriteLine($"== {benchmark.Name}");
+    rows.AddRange(await benchmark.RunAsync(rest, Console.Error));
 }
-Console.WriteLine($"{peeringCount} peerings with routes created in {clock.Elapsed.TotalSeconds:F1} s");
 
-clock.Restart();
-var eventId = await stack.PutEventAsync("Compliance Check Requested", new JsonObject());
-var execution = await stack.WaitForExecutionAsync("CheckComplianceStateMachine", eventId, TimeSpan.FromMinutes(10));
-var elapsed = clock.Elapsed;
-var summary = await stack.WaitForOutcomeAsync("Compliance Check Completed", e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId);
-Console.WriteLine($"sweep {execution.Status} in {elapsed.TotalSeconds:F1} s (event on the bus → summary emitted)");
-Console.WriteLine(summary["detail"]!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
-return execution.Succeeded ? 0 : 1;
+Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
+Console.WriteLine();
+Console.WriteLine("| what | measured | goal | met | how |");
+Console.WriteLine("|---|---|---|---|---|");
+foreach (var row in rows)
+{
+    var met = row.MeetsGoal switch { true => "yes", false => "**no**", null => "" };
+    Console.WriteLine($"| {row.What} | {row.Measured} | {row.Goal} | {met} | {row.How} |");
+}
+return rows.Any(r => r.MeetsGoal == false) ? 1 : 0;
