@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Xml.Linq;
+using PeeringAutomation.Core.Compliance;
 using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Operations;
@@ -75,7 +76,7 @@ public sealed class MeshWidgetTests
             Record("chg-active", a, "us-east-1", Vpc(1), b, "eu-west-1", Vpc(2), LedgerStatus.Provisioned),
             Record("chg-expiring", a, "us-east-1", Vpc(1), a, "us-east-1", Vpc(3), LedgerStatus.Provisioned, Now.AddHours(5)),
             Record("chg-pending", b, "eu-west-1", Vpc(2), a, "us-east-1", Vpc(3), LedgerStatus.Provisioning),
-            Record("chg-approval", b, "eu-west-1", Vpc(4), a, "us-east-1", Vpc(1), PeeringMesh.AwaitingApproval),
+            Record("chg-approval", b, "eu-west-1", Vpc(4), a, "us-east-1", Vpc(1), LedgerStatus.AwaitingApproval),
             Record("chg-failed", a, "us-east-1", Vpc(5), b, "eu-west-1", Vpc(4), LedgerStatus.Failed, at: "2026-11-30T08:00:00Z"),
             Record("chg-old-failure", a, "us-east-1", Vpc(6), b, "eu-west-1", Vpc(4), LedgerStatus.Failed, at: "2026-11-20T08:00:00Z"),
             Record("chg-gone", a, "us-east-1", Vpc(7), b, "eu-west-1", Vpc(4), LedgerStatus.TornDown),
@@ -129,6 +130,47 @@ public sealed class MeshWidgetTests
         edges.Sum(e => int.Parse((string?)e.Attribute("data-count") ?? "1")).ShouldBe(300);
         root.ToString().ShouldContain("300 VPCs in 12 account-regions");
         root.Descendants().Count(e => e.Name.LocalName == "tr" && e.Attribute("data-request") != null).ShouldBe(30, "the 30 failures are listed");
+    }
+
+    [Fact]
+    public async Task MeshWidget_BadgesEachVpcWithItsOpenUnsuppressedFindingsGivenTheFindingsStore()
+    {
+        var a = "111111111111";
+        var b = "222222222222";
+        var badged = new ProvisioningWorld(clock: new ManualClock(Now));
+        foreach (var record in new[]
+        {
+            Record("chg-one", a, "us-east-1", Vpc(1), b, "eu-west-1", Vpc(2), LedgerStatus.Provisioned),
+            Record("chg-two", a, "us-east-1", Vpc(3), b, "eu-west-1", Vpc(2), LedgerStatus.Provisioned),
+        })
+        {
+            badged.Ledger.Records[record.RequestId] = record;
+        }
+        FindingState Finding(string id, string account, string region, string? vpc) => new()
+        {
+            FindingId = id, FindingType = "FlowLogsMissing", AccountId = account, Region = region, VpcId = vpc,
+            FirstSeen = Now.AddHours(-2), LastSeen = Now.AddHours(-1), Severity = "MEDIUM", Message = "m",
+        };
+        foreach (var state in new[]
+        {
+            Finding("f-1", b, "eu-west-1", Vpc(2)),
+            Finding("f-2", b, "eu-west-1", Vpc(2)),
+            Finding("f-3", a, "us-east-1", Vpc(1)),
+            Finding("f-suppressed", a, "us-east-1", Vpc(3)) with { SuppressedUntil = Now.AddDays(1), SuppressedBy = a, SuppressionReason = "known" },
+            Finding("f-suppression-over", a, "us-east-1", Vpc(3)) with { SuppressedUntil = Now.AddDays(-1), SuppressedBy = a, SuppressionReason = "was known" },
+            Finding("f-resolved", a, "us-east-1", Vpc(1)) with { ResolvedAt = Now.AddMinutes(-5) },
+            Finding("f-not-on-the-mesh", a, "us-east-1", Vpc(9)),
+            Finding("f-no-vpc", b, "eu-west-1", null),
+        })
+        {
+            badged.Findings.Items[state.FindingId] = state;
+        }
+
+        var mesh = await new MeshWidgetFunction(badged.Services).ReadAsync(CancellationToken.None);
+        var root = Parse(MeshRenderer.Render(mesh));
+
+        mesh.OpenFindings.ShouldBe(new Dictionary<string, int> { [Vpc(2)] = 2, [Vpc(1)] = 1, [Vpc(3)] = 1 }, ignoreOrder: true);
+        Svg(root, "badge").Select(g => (string)g.Attribute("data-findings")!).Order().ShouldBe(["1", "1", "2"]);
     }
 
     [Fact]

@@ -71,6 +71,13 @@ public sealed partial class MeshPageBrowserTests(WorldStack world)
     [GeneratedRegex("data-account=\"(\\d{12})\" data-region=\"([a-z0-9-]+)\" data-collapsed=\"true\"")]
     private static partial Regex CollapsedPattern();
 
+    /// <summary>The number on a drawn VPC's findings badge (0: no badge).</summary>
+    private static int Badge(string dom, string vpcId)
+    {
+        var badge = Regex.Match(dom, $"<g class=\"node\" data-vpc=\"{Regex.Escape(vpcId)}\">(?:(?!</g>).)*<g class=\"badge\" data-findings=\"(\\d+)\"", RegexOptions.Singleline);
+        return badge.Success ? int.Parse(badge.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) : 0;
+    }
+
     private static string Slug(MeshEdgeState state) => MeshRenderer.NameOf(state).Replace(' ', '-');
 
     [Fact]
@@ -102,10 +109,23 @@ public sealed partial class MeshPageBrowserTests(WorldStack world)
         after.Nodes.ShouldContain(Stack.World.IdOf("b15"));
         after.Dom.ShouldContain($"data-requester=\"{Stack.World.IdOf("a10")}\" data-accepter=\"{Stack.World.IdOf("b15")}\"");
 
+        // An open finding against b15 in the deployed findings table (as the compliance sweep records it) is its badge.
+        var b15 = Stack.World.Vpc("b15");
+        var findings = new PeeringAutomation.Aws.DynamoDbFindingStore(
+            Stack.Clients.HubDynamoDb(), Stack.Plan.Tables.Single(t => t.LogicalId == "FindingStateTable").Name);
+        await findings.RecordSeenAsync(new Core.Compliance.ComplianceFinding
+        {
+            FindingId = $"mesh-badge-{b15.VpcId}", FindingType = "FlowLogsMissing", Severity = "MEDIUM",
+            AccountId = b15.AccountId, Region = b15.Region, VpcId = b15.VpcId, Message = "no flow log (mesh badge test)",
+        }, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+        var badged = await RenderedAsync();
+        Badge(badged.Dom, b15.VpcId).ShouldBe(Badge(after.Dom, b15.VpcId) + 1);
+
         var screenshot = Path.Combine(RepositoryRoot(), "docs", "operations-mesh.png");
         Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
         await ChromiumAsync($"--screenshot={screenshot}", "--window-size=1600,1000", MeshUrl.ToString());
         new FileInfo(screenshot).Length.ShouldBeGreaterThan(1000);
+        await findings.TryResolveAsync($"mesh-badge-{b15.VpcId}", DateTimeOffset.UtcNow);
     }
 
     private static string RepositoryRoot()

@@ -44,10 +44,7 @@ public sealed record PeeringMesh
 
     /// <summary>Ledger statuses the mesh reads: live ones and failures (shown for <see cref="FailedShownFor"/>).</summary>
     public static readonly IReadOnlyList<string> StatusesShown =
-        [LedgerStatus.Requested, LedgerStatus.Provisioning, LedgerStatus.Provisioned, LedgerStatus.Failed, AwaitingApproval];
-
-    /// <summary>The approval status (approvals add it to the ledger); matched by name so the mesh needs no change when it lands.</summary>
-    public const string AwaitingApproval = "AwaitingApproval";
+        [LedgerStatus.Requested, LedgerStatus.Provisioning, LedgerStatus.Provisioned, LedgerStatus.Failed, LedgerStatus.AwaitingApproval];
 
     /// <summary>How long a failed request stays on the picture after its last change.</summary>
     public static readonly TimeSpan FailedShownFor = TimeSpan.FromDays(1);
@@ -87,7 +84,7 @@ public sealed record PeeringMesh
         {
             case LedgerStatus.Provisioned:
                 return record.ExpiresAt is { } at && at - now <= ExpiringWithin ? MeshEdgeState.ExpiringSoon : MeshEdgeState.Active;
-            case AwaitingApproval:
+            case LedgerStatus.AwaitingApproval:
                 return MeshEdgeState.AwaitingApproval;
             case LedgerStatus.Requested or LedgerStatus.Provisioning:
                 return MeshEdgeState.PendingAcceptance;

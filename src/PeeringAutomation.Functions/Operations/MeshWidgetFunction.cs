@@ -17,7 +17,7 @@ public sealed class MeshWidgetFunction(Services? services)
     private const string Step = "MeshWidget";
 
     public const string Documentation =
-        "## Peering mesh\nEvery VPC the request ledger names, grouped by account and region; every live or recently failed request an edge coloured by state, labelled with request id, asker and expiry.\n```yaml\n{}\n```";
+        "## Peering mesh\nEvery VPC the request ledger names, grouped by account and region; every live or recently failed request an edge coloured by state, labelled with request id, asker and expiry; a red badge counts the open (not suppressed) compliance findings of a VPC.\n```yaml\n{}\n```";
 
     public MeshWidgetFunction() : this(null)
     {
@@ -38,15 +38,9 @@ public sealed class MeshWidgetFunction(Services? services)
         return Text(MeshRenderer.Render(mesh));
     }
 
-    /// <summary>
-    /// The mesh as the ledger has it now. Open findings are not in the ledger (the compliance sweep
-    /// emits them as events), so no badges are drawn until a findings store exists to read them from cheaply.
-    /// </summary>
-    public async Task<PeeringMesh> ReadAsync(CancellationToken ct)
-    {
-        var records = await Services.Ledger.ListByStatusAsync([.. PeeringMesh.StatusesShown], ct);
-        return PeeringMesh.From(records, Services.Clock.GetUtcNow());
-    }
+    /// <summary>The mesh as the ledger has it now, with the open findings of each VPC on it as badges.</summary>
+    public Task<PeeringMesh> ReadAsync(CancellationToken ct) =>
+        new MeshReader(Services.Ledger, Services.Findings, Services.Clock).ReadAsync(ct);
 
     private static MemoryStream Text(string text)
     {
