@@ -10,7 +10,7 @@ namespace PeeringAutomation.Aws;
 /// SDK client configuration for one region, honouring <see cref="AwsOptions.EndpointUrl"/>. The one
 /// place that knows the endpoint rule: with a custom endpoint the SDK would sign for us-east-1
 /// unless told otherwise, and moto files resources under the region the request is signed for
-/// (AWS-FACTS #7), so <c>AuthenticationRegion</c> is always set with <c>ServiceURL</c>.
+/// (the SDK otherwise derives the signing region from the URL, which a local endpoint does not carry), so <c>AuthenticationRegion</c> is always set with <c>ServiceURL</c>.
 /// </summary>
 public static class AwsClientConfig
 {

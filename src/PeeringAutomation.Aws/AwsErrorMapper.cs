@@ -25,7 +25,7 @@ public static class Ec2ErrorCodes
     /// <summary>How AWS spells an unknown peering id.</summary>
     public const string PeeringNotFound = "InvalidVpcPeeringConnectionID.NotFound";
 
-    /// <summary>How moto spells it (AWS-FACTS, moto differences #1).</summary>
+    /// <summary>How moto spells it (moto writes <c>Id</c> where AWS writes <c>ID</c>).</summary>
     public const string PeeringNotFoundMoto = "InvalidVpcPeeringConnectionId.NotFound";
 
     public const string InvalidStateTransition = "InvalidStateTransition";

@@ -133,7 +133,7 @@ internal abstract class EventBuilder<TSelf> where TSelf : EventBuilder<TSelf>
     }
 }
 
-/// <summary>A valid cross-account, cross-region <c>Peering Requested</c> event, as in DESIGN.md.</summary>
+/// <summary>A valid cross-account, cross-region <c>Peering Requested</c> event, as in the README's event contract.</summary>
 internal sealed class PeeringRequestedEventBuilder : EventBuilder<PeeringRequestedEventBuilder>
 {
     public const string RequesterAccount = "111111111111";

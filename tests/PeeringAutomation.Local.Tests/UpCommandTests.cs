@@ -6,7 +6,7 @@ using PeeringAutomation.Local.Tests.Fixtures;
 
 namespace PeeringAutomation.Local.Tests;
 
-/// <summary>`up` as a process: the CLI contract of DESIGN.md (endpoint, AWS CLI, busy port, clean stop).</summary>
+/// <summary>`up` as a process: the CLI contract of the local stack (src/PeeringAutomation.Local/README.md) (endpoint, AWS CLI, busy port, clean stop).</summary>
 public sealed class UpCommandTests
 {
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(90);

@@ -3,7 +3,7 @@ using System.Text;
 
 namespace PeeringAutomation.Core.Compliance;
 
-/// <summary>The finding types of DESIGN.md, plus <c>FlowLogsPartial</c> and <c>ScanFailed</c>.</summary>
+/// <summary>The finding types of the public contract (README "Compliance"), plus <c>FlowLogsPartial</c> and <c>ScanFailed</c>.</summary>
 public static class FindingTypes
 {
     public const string FlowLogsMissing = "FlowLogsMissing";

@@ -98,7 +98,7 @@ public sealed class PeeringRequestValidator(PeeringPolicy policy)
     private static void CheckOverlap(Vpc requester, Vpc accepter, List<Reason> reasons)
     {
         // AWS fails a peering when ANY block of one VPC overlaps ANY block of the other,
-        // primary or secondary, IPv4 or IPv6 (AWS-FACTS.md #1). moto does not check: we must.
+        // primary or secondary, IPv4 or IPv6 (EC2 refuses a peering whose VPCs overlap in any block). moto does not check: we must.
         foreach (var mine in requester.AllBlocks)
         {
             foreach (var theirs in accepter.AllBlocks.Where(mine.Overlaps))

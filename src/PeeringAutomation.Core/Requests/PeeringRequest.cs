@@ -9,7 +9,7 @@ public sealed record Reason(string Code, string Message)
     public override string ToString() => $"{Code}: {Message}";
 }
 
-/// <summary>The refusal codes of DESIGN.md (a stable public contract).</summary>
+/// <summary>The refusal codes of the public contract (README "Event contract", rejection codes; stable: scripts rely on them).</summary>
 public static class ReasonCodes
 {
     public const string InvalidRequest = "InvalidRequest";
@@ -24,7 +24,6 @@ public static class ReasonCodes
     public const string RuleQuotaExceeded = "RuleQuotaExceeded";
     public const string RouteConflict = "RouteConflict";
     public const string RuleConflict = "RuleConflict";
-    public const string CrossRegionGroupReference = "CrossRegionGroupReference";
     public const string SecurityGroupNotInVpc = "SecurityGroupNotInVpc";
     public const string TrafficNotAllowed = "TrafficNotAllowed";
     public const string PeeringNotFound = "PeeringNotFound";

@@ -5,7 +5,7 @@ using PeeringAutomation.Core.Model;
 
 namespace PeeringAutomation.Core.Requests;
 
-// The Peering Requested detail: DESIGN.md, "Public contract: events".
+// The Peering Requested detail: README, "Event contract".
 public sealed partial class RequestParser
 {
     /// <summary>Tags a team may set: AWS allows 50 per resource and the automation keeps 10 for its own.</summary>

@@ -7,7 +7,7 @@ namespace PeeringAutomation.Local.Behaviour;
 
 /// <summary>
 /// The AWS behaviour layer: middleware in front of the forwarding to moto that makes the EC2 calls
-/// the product depends on answer as AWS does where moto is kinder (facts/ec2-sts.md §7). Each
+/// the product depends on answer as AWS does where moto is kinder (README "Where moto differs from AWS"). Each
 /// behaviour is its own class in this folder; this one only recognises the calls and dispatches.
 /// EC2 is the query protocol: a form with <c>Action=…</c>, an XML answer.
 /// </summary>
