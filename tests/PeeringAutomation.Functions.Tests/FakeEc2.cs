@@ -90,7 +90,7 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
             return Task.FromResult(peering);
         }
 
-        public Task AcceptPeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default)
+        public Task<string?> AcceptPeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default)
         {
             Record("AcceptVpcPeeringConnection");
             var peering = world.Peerings[id];
@@ -99,7 +99,7 @@ internal sealed class FakeEc2 : IEc2GatewayFactory
                 throw new PeeringConflict("OperationNotPermitted") { AwsErrorCode = "OperationNotPermitted" };
             }
             world.Peerings[id] = peering with { Status = PeeringStatus.Active };
-            return Task.CompletedTask;
+            return Task.FromResult<string?>(PeeringStatus.Active);
         }
 
         public Task RejectPeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default)
