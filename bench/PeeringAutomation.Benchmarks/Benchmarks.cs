@@ -8,5 +8,7 @@ public static class Benchmarks
         new LocalSweepBenchmark(),
         new ApiCallsBenchmark(),
         new InProcessSweepBenchmark(),
+        new PackageBenchmark(),
+        new ColdStartBenchmark(),
     ];
 }
