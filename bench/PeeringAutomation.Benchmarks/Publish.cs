@@ -16,9 +16,14 @@ internal static class Publish
     }
 
     /// <summary>Publishes a project (relative to the repository) for a runtime into a fresh folder and returns it.</summary>
-    public static async Task<string> RunAsync(string project, string runtime, bool readyToRun, TextWriter log)
+    public static async Task<string> RunAsync(string project, string runtime, bool readyToRun, TextWriter log, bool reuse = false)
     {
         var output = Path.Combine(Path.GetTempPath(), $"peering-publish-{Path.GetFileNameWithoutExtension(project)}-{runtime}-{(readyToRun ? "r2r" : "il")}");
+        if (reuse && Directory.Exists(output))
+        {
+            log.WriteLine($"reusing {output} (--reuse)");
+            return output;
+        }
         if (Directory.Exists(output))
         {
             Directory.Delete(output, recursive: true);
