@@ -6,5 +6,9 @@ public static class Benchmarks
     public static IReadOnlyList<IBenchmark> All { get; } =
     [
         new LocalSweepBenchmark(),
+        new ApiCallsBenchmark(),
+        new InProcessSweepBenchmark(),
+        new PackageBenchmark(),
+        new ColdStartBenchmark(),
     ];
 }

@@ -99,11 +99,15 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
         return Ec2Mapper.ToPeering(created, Scope);
     }
 
-    public Task AcceptPeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default) =>
-        CallAsync(
+    public async Task<string?> AcceptPeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default)
+    {
+        var response = await CallAsync(
             "AcceptVpcPeeringConnection",
             c => ec2.AcceptVpcPeeringConnectionAsync(new AcceptVpcPeeringConnectionRequest { VpcPeeringConnectionId = id.Value }, c),
             ct);
+        // The answer carries the peering as it stands after the accept: no describe needed to learn its status.
+        return response.VpcPeeringConnection?.Status?.Code?.Value;
+    }
 
     public Task RejectPeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default) =>
         CallAsync(

@@ -58,24 +58,43 @@ public sealed class AutoAcceptor(IEc2GatewayFactory gateways, IRequestLedger led
     private static readonly TimeSpan Settle = TimeSpan.FromMinutes(2);
     private static readonly TimeSpan PendingLifetime = TimeSpan.FromDays(7);
 
+    /// <summary>
+    /// How many account-regions are scanned at once. Each scan waits on EC2 (and STS) most of its time, so
+    /// scopes overlap instead of queueing; bounded so a hundred scopes do not open a hundred connections or
+    /// throttle STS at once.
+    /// </summary>
+    public const int DefaultMaxParallelScopes = 8;
+
+    /// <summary>The bound the scan runs with (tests pass a smaller one).</summary>
+    public int MaxParallelScopes { get; init; } = DefaultMaxParallelScopes;
+
     public async Task<AcceptanceScan> ScanAsync(CancellationToken ct = default)
     {
         var scopes = policy.ManagedScopes.ToList();
-        var decisions = new List<AcceptanceDecision>();
-        var failures = new List<ScanFailure>();
-        foreach (var scope in scopes)
+        // One slot per scope, filled in parallel and read in scope order: the result does not depend on timing.
+        var results = new (IReadOnlyList<AcceptanceDecision> Decisions, ScanFailure? Failure)[scopes.Count];
+        await Parallel.ForEachAsync(
+            Enumerable.Range(0, scopes.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, MaxParallelScopes), CancellationToken = ct },
+            async (index, token) =>
+            {
+                var scope = scopes[index];
+                try
+                {
+                    results[index] = (await ScanScopeAsync(scope, token), null);
+                }
+                catch (PeeringAutomationError error) when (error is MemberRoleUnavailable or AwsAccessDenied or AwsTransientFailure or AwsThrottled)
+                {
+                    // One unreachable account must not stop the others.
+                    results[index] = ([], new ScanFailure(scope.Account, scope.Region, error.GetType().Name, error.Message));
+                }
+            });
+        return new AcceptanceScan
         {
-            try
-            {
-                decisions.AddRange(await ScanScopeAsync(scope, ct));
-            }
-            catch (PeeringAutomationError error) when (error is MemberRoleUnavailable or AwsAccessDenied or AwsTransientFailure or AwsThrottled)
-            {
-                // One unreachable account must not stop the others.
-                failures.Add(new ScanFailure(scope.Account, scope.Region, error.GetType().Name, error.Message));
-            }
-        }
-        return new AcceptanceScan { Decisions = decisions, Failures = failures, ScopesScanned = scopes.Count };
+            Decisions = results.SelectMany(r => r.Decisions).ToList(),
+            Failures = results.Where(r => r.Failure is not null).Select(r => r.Failure!).ToList(),
+            ScopesScanned = scopes.Count,
+        };
     }
 
     private async Task<IReadOnlyList<AcceptanceDecision>> ScanScopeAsync(AccountRegion scope, CancellationToken ct)

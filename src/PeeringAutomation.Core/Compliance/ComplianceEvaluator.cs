@@ -68,9 +68,11 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
             var known = live.Count == 0 ? new Dictionary<PeeringConnectionId, RequestId>() : await ledger.KnownPeeringsAsync(live.Select(p => p.Id).ToList(), ct);
 
             var findings = new List<ComplianceFinding>();
+            // Looked up by VPC: a scope of 10,000 VPCs must not scan every log for every side.
+            var logsByVpc = flowLogs.ToLookup(l => l.ResourceId, StringComparer.Ordinal);
             foreach (var peering in active)
             {
-                JudgeActivePeering(scope, peering, known.ContainsKey(peering.Id), here, flowLogs, findings);
+                JudgeActivePeering(scope, peering, known.ContainsKey(peering.Id), here, logsByVpc, findings);
             }
             foreach (var peering in live.Where(p => ManagedMarkers.IsManaged(p) && !known.ContainsKey(p.Id)))
             {
@@ -119,7 +121,7 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
     }
 
     private void JudgeActivePeering(
-        AccountRegion scope, PeeringConnection peering, bool managed, HashSet<VpcId> here, List<FlowLog> flowLogs,
+        AccountRegion scope, PeeringConnection peering, bool managed, HashSet<VpcId> here, ILookup<string, FlowLog> flowLogs,
         List<ComplianceFinding> findings)
     {
         foreach (var (side, other) in new[] { (peering.Requester, peering.Accepter), (peering.Accepter, peering.Requester) })
@@ -128,7 +130,7 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
             {
                 continue;
             }
-            var logs = flowLogs.Where(l => l.ResourceId == side.VpcId.Value && l.Status == "ACTIVE").ToList();
+            var logs = flowLogs[side.VpcId.Value].Where(l => l.Status == "ACTIVE").ToList();
             if (logs.Count == 0)
             {
                 findings.Add(Finding(FindingTypes.FlowLogsMissing, "HIGH", side, peering,
@@ -219,14 +221,16 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
         {
             return 0;
         }
-        var groups = await gateway.DescribeSecurityGroupsAsync([], ct);
-        var acls = await gateway.DescribeNetworkAclsAsync([], ct);
+        // Everything per VPC is looked up, never scanned per side (linear in the scope's size).
+        var groups = (await gateway.DescribeSecurityGroupsAsync([], ct)).ToLookup(g => g.VpcId);
+        var acls = (await gateway.DescribeNetworkAclsAsync([], ct)).ToLookup(a => a.VpcId);
+        var tablesByVpc = tables.ToLookup(t => t.VpcId);
         foreach (var (peering, side, peer) in sides)
         {
             var blocks = peerBlocks.TryGetValue(peer.VpcId, out var real) ? real
                 : peer == peering.Accepter ? peering.AccepterBlocks : peering.RequesterBlocks;
             var description = ManagedMarkers.RuleDescription(known[peering.Id]);
-            var flows = groups.Where(g => g.VpcId == side.VpcId)
+            var flows = groups[side.VpcId]
                 .SelectMany(g => g.Ingress)
                 .Where(r => r.Description == description && r.SourceCidr is { } source && blocks.Any(b => b.Contains(source)))
                 .Select(r => new NaclFlow(r.Protocol, r.FromPort, r.ToPort, r.SourceCidr!))
@@ -235,9 +239,9 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
             {
                 continue;
             }
-            var vpcTables = tables.Where(t => t.VpcId == side.VpcId).ToList();
+            var vpcTables = tablesByVpc[side.VpcId].ToList();
             var routed = vpcTables.Where(t => t.Routes.Any(r => r.TargetId == peering.Id.Value)).Select(t => t.Id).ToHashSet();
-            var vpcAcls = acls.Where(a => a.VpcId == side.VpcId).ToList();
+            var vpcAcls = acls[side.VpcId].ToList();
             var warnings = NaclEvaluator.Judge(side == peering.Requester ? "requester" : "accepter", vpcAcls,
                 NaclCheck.SubnetsServedBy(vpcTables, routed, vpcAcls), flows, inbound: true);
             if (warnings.Count > 0)

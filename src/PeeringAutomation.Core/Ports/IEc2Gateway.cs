@@ -26,7 +26,8 @@ public interface IEc2Gateway
     Task<PeeringConnection> CreatePeeringConnectionAsync(
         VpcId requesterVpc, PeeringSideInfo accepter, IReadOnlyDictionary<string, string> tags, CancellationToken ct = default);
 
-    Task AcceptPeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default);
+    /// <summary>Accepts the peering here; returns its status code as the accept's answer reports it (null when the answer has none).</summary>
+    Task<string?> AcceptPeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default);
 
     Task RejectPeeringConnectionAsync(PeeringConnectionId id, CancellationToken ct = default);
 

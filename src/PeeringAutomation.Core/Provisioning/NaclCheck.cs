@@ -9,7 +9,7 @@ namespace PeeringAutomation.Core.Provisioning;
 /// tables, a main table serving every subnet no table names) for the ports asked in
 /// <c>ingressFromPeer</c>: on the receiving side the request in and the reply out, on the sending side
 /// the request out and the reply in. Warnings, never refusals: NACLs are the VPC owner's business.
-/// Two describe calls per side (route tables, network ACLs).
+/// One describe per side (network ACLs; the route tables' subnet facts come with the plan, or a second describe for older plans).
 /// </summary>
 public sealed class NaclCheck(IEc2GatewayFactory gateways)
 {
@@ -47,8 +47,13 @@ public sealed class NaclCheck(IEc2GatewayFactory gateways)
     private async Task<Side> SideAsync(string name, PeeringSideRequest side, SidePlan plan, CancellationToken ct)
     {
         var gateway = await gateways.ForAsync(side.Scope, ct);
-        var tables = await gateway.DescribeRouteTablesAsync([side.VpcId], ct);
         var acls = await gateway.DescribeNetworkAclsAsync([side.VpcId], ct);
+        if (plan.Subnets is { } subnets)
+        {
+            // Validation read the route tables minutes ago and carried the subnet facts forward.
+            return new Side(name, acls, subnets.Served(acls.SelectMany(a => a.SubnetIds)));
+        }
+        var tables = await gateway.DescribeRouteTablesAsync([side.VpcId], ct);
         var chosen = plan.Routes.Select(r => r.RouteTableId).ToHashSet();
         return new Side(name, acls, SubnetsServedBy(tables, chosen, acls));
     }

@@ -34,6 +34,54 @@ public sealed record SidePlan
     public required IReadOnlyList<PlannedRoute> Routes { get; init; }
 
     public required IReadOnlyList<PlannedGroupRules> GroupRules { get; init; }
+
+    /// <summary>
+    /// The subnets the planned route tables serve, as validation read them (so the network-ACL check at
+    /// the end needs no second route-table describe). Null in plans recorded before it existed: then
+    /// the check reads the route tables itself.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public RoutedSubnets? Subnets { get; init; }
+}
+
+/// <summary>
+/// Compact facts about which subnets a side's chosen route tables serve: the subnets they name, and —
+/// when a main table is chosen — the subnets any table of the VPC names (a main table serves every
+/// other subnet, which only the network ACLs' associations list).
+/// </summary>
+public sealed record RoutedSubnets
+{
+    /// <summary>Subnets explicitly associated with a chosen table.</summary>
+    public required IReadOnlyList<string> Associated { get; init; }
+
+    /// <summary>Whether a chosen table is the VPC's main table.</summary>
+    public required bool MainTableChosen { get; init; }
+
+    /// <summary>Subnets any table of the VPC names (kept only when the main table is chosen).</summary>
+    public required IReadOnlyList<string> NamedByAnyTable { get; init; }
+
+    public static RoutedSubnets Of(IReadOnlyList<RouteTable> tables, IReadOnlyCollection<RouteTableId> chosen)
+    {
+        var chosenTables = tables.Where(t => chosen.Contains(t.Id)).ToList();
+        var main = chosenTables.Any(t => t.IsMain);
+        return new RoutedSubnets
+        {
+            Associated = chosenTables.SelectMany(t => t.SubnetIds).Distinct(StringComparer.Ordinal).ToList(),
+            MainTableChosen = main,
+            NamedByAnyTable = main ? tables.SelectMany(t => t.SubnetIds).Distinct(StringComparer.Ordinal).ToList() : [],
+        };
+    }
+
+    /// <summary>The subnets served, given every subnet of the VPC (from its network ACLs' associations).</summary>
+    public IReadOnlyList<string> Served(IEnumerable<string> allSubnets)
+    {
+        if (!MainTableChosen)
+        {
+            return Associated;
+        }
+        var named = NamedByAnyTable.ToHashSet(StringComparer.Ordinal);
+        return Associated.Concat(allSubnets.Where(s => !named.Contains(s))).Distinct(StringComparer.Ordinal).ToList();
+    }
 }
 
 /// <summary>The validated plan for a request: what to create on each side.</summary>

@@ -109,8 +109,8 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways)
         {
             if (status == PeeringStatus.PendingAcceptance)
             {
-                await accepter.AcceptPeeringConnectionAsync(id, ct);
-                status = (await accepter.DescribePeeringConnectionAsync(id, ct))?.Status ?? PeeringStatus.Provisioning;
+                // The accept's answer reports the status after it (AWS: provisioning or active): no second describe.
+                status = await accepter.AcceptPeeringConnectionAsync(id, ct) ?? PeeringStatus.Provisioning;
             }
             if (status is PeeringStatus.Provisioning or PeeringStatus.Active && !HasOurTags(peering, request))
             {
@@ -133,7 +133,11 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways)
     private static bool IsPeeringNotFound(ResourceNotFound e) =>
         string.Equals(e.AwsErrorCode, "InvalidVpcPeeringConnectionID.NotFound", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>Adds the planned routes on one side; a route already sending the destination to this peering is success.</summary>
+    /// <summary>
+    /// Adds the planned routes on one side; a route already sending the destination to this peering is success.
+    /// Each route is created straight away (the validation read the tables a step ago): only when EC2 answers that
+    /// the destination is taken (a re-run, or another writer) is the table read to decide whether it is ours.
+    /// </summary>
     public async Task<IReadOnlyList<AddedRoute>> ConfigureRoutesAsync(SidePlan side, PeeringConnectionId id, CancellationToken ct = default)
     {
         var scope = new AccountRegion(side.Side.Account, side.Side.Region);
@@ -141,29 +145,24 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways)
         var added = new List<AddedRoute>();
         foreach (var route in side.Routes)
         {
-            var table = await DescribeTableAsync(gateway, side.Side.VpcId, route.RouteTableId, ct);
-            var present = table.Routes.FirstOrDefault(r => r.Destination == route.Destination);
-            if (present is null)
+            try
             {
-                try
-                {
-                    await gateway.CreateRouteAsync(route.RouteTableId, route.Destination, id, ct);
-                }
-                catch (PeeringConflict)
-                {
-                    // Lost a race with another writer: decide by what is there now.
-                    table = await DescribeTableAsync(gateway, side.Side.VpcId, route.RouteTableId, ct);
-                    present = table.Routes.FirstOrDefault(r => r.Destination == route.Destination);
-                    if (present is null)
-                    {
-                        throw;
-                    }
-                }
+                await gateway.CreateRouteAsync(route.RouteTableId, route.Destination, id, ct);
             }
-            if (present is not null && !(present.TargetKind == RouteTargetKind.PeeringConnection && present.TargetId == id.Value))
+            catch (PeeringConflict)
             {
-                throw new PeeringConflict(
-                    $"route table {route.RouteTableId} in {scope} already routes {route.Destination} to {present.TargetId}");
+                // RouteAlreadyExists: success only if the route there is ours.
+                var table = await DescribeTableAsync(gateway, side.Side.VpcId, route.RouteTableId, ct);
+                var present = table.Routes.FirstOrDefault(r => r.Destination == route.Destination);
+                if (present is null)
+                {
+                    throw;
+                }
+                if (!(present.TargetKind == RouteTargetKind.PeeringConnection && present.TargetId == id.Value))
+                {
+                    throw new PeeringConflict(
+                        $"route table {route.RouteTableId} in {scope} already routes {route.Destination} to {present.TargetId}");
+                }
             }
             added.Add(new AddedRoute(side.Side.Account, side.Side.Region, route.RouteTableId, route.Destination));
         }
@@ -180,25 +179,48 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways)
         var added = new List<AddedRules>();
         foreach (var planned in side.GroupRules)
         {
-            var missing = await MissingRulesAsync(gateway, planned, description, ct);
-            if (missing.Count > 0)
+            if (planned.Permissions.Count > 0)
             {
-                try
-                {
-                    await gateway.AuthorizeIngressAsync(planned.SecurityGroupId, missing, ct);
-                }
-                catch (PeeringConflict)
-                {
-                    // A duplicate: fine only if every rule is now there and ours.
-                    if ((await MissingRulesAsync(gateway, planned, description, ct)).Count > 0)
-                    {
-                        throw;
-                    }
-                }
+                await AuthorizeAsync(gateway, planned, description, ct);
             }
             added.Add(new AddedRules(side.Side.Account, side.Side.Region, planned.SecurityGroupId, planned.Permissions.Count));
         }
         return added;
+    }
+
+    /// <summary>
+    /// Authorizes the planned rules in one call (validation read the group a step ago). Only on a duplicate
+    /// (a re-run, or another writer) is the group read: rules of ours already there are success, a rule of
+    /// someone else's is a conflict, and whatever is still missing is authorized.
+    /// </summary>
+    private static async Task AuthorizeAsync(IEc2Gateway gateway, PlannedGroupRules planned, string description, CancellationToken ct)
+    {
+        try
+        {
+            await gateway.AuthorizeIngressAsync(planned.SecurityGroupId, planned.Permissions, ct);
+            return;
+        }
+        catch (PeeringConflict)
+        {
+            // InvalidPermission.Duplicate: AWS adds none of the rules when one of them exists.
+        }
+        var missing = await MissingRulesAsync(gateway, planned, description, ct);
+        if (missing.Count == 0)
+        {
+            return;
+        }
+        try
+        {
+            await gateway.AuthorizeIngressAsync(planned.SecurityGroupId, missing, ct);
+        }
+        catch (PeeringConflict)
+        {
+            // Lost a race with another writer: fine only if every rule is now there and ours.
+            if ((await MissingRulesAsync(gateway, planned, description, ct)).Count > 0)
+            {
+                throw;
+            }
+        }
     }
 
     /// <summary>Allows DNS resolution from the remote VPC on both sides, each by its owner in its region.</summary>

@@ -46,8 +46,16 @@ public sealed class PeeringRequestValidator(PeeringPolicy policy)
         {
             Plan = new PeeringPlan
             {
-                Requester = new SidePlan { Side = request.Requester.Info, Routes = requesterRoutes, GroupRules = requesterRules },
-                Accepter = new SidePlan { Side = request.Accepter.Info, Routes = accepterRoutes, GroupRules = accepterRules },
+                Requester = new SidePlan
+                {
+                    Side = request.Requester.Info, Routes = requesterRoutes, GroupRules = requesterRules,
+                    Subnets = RoutedSubnets.Of(requester.RouteTables, requesterRoutes.Select(r => r.RouteTableId).ToHashSet()),
+                },
+                Accepter = new SidePlan
+                {
+                    Side = request.Accepter.Info, Routes = accepterRoutes, GroupRules = accepterRules,
+                    Subnets = RoutedSubnets.Of(accepter.RouteTables, accepterRoutes.Select(r => r.RouteTableId).ToHashSet()),
+                },
                 ExistingPeeringId = existing,
             },
         };

@@ -536,6 +536,11 @@ public sealed class StackPlanner
         {
             return known;
         }
+        if (logicalId.EndsWith(".Alias", StringComparison.Ordinal) && FunctionAlias(logicalId[..^".Alias".Length], at) is { } alias)
+        {
+            identities[logicalId] = alias;
+            return alias;
+        }
         if (resources[logicalId] is not JsonObject body)
         {
             // SAM's implicit role of a function or state machine (FunctionRole) may be referenced.
@@ -570,6 +575,27 @@ public sealed class StackPlanner
         resolvingIdentity.Remove(logicalId);
         identities[logicalId] = identity!;
         return identity;
+    }
+
+    /// <summary>
+    /// SAM's <c>!Ref Function.Alias</c> (a function with <c>AutoPublishAlias</c>, itself or through Globals): the
+    /// alias's ARN, <c>arn:aws:lambda:region:account:function:name:alias</c>. The local stack has no versions or
+    /// snapshots: its Invoke API runs the function for any qualifier, so the alias ARN reaches the same handler.
+    /// </summary>
+    private ResourceIdentity? FunctionAlias(string functionId, string at)
+    {
+        if (resources[functionId] is not JsonObject { } body || body["Type"]?.GetValue<string>() != "AWS::Serverless::Function")
+        {
+            return null;
+        }
+        var merged = MergeFunctionGlobals(body["Properties"] as JsonObject ?? []);
+        if (merged["AutoPublishAlias"] is not { } aliasName)
+        {
+            throw new TemplateError($"{at}: {functionId}.Alias needs AutoPublishAlias on {functionId} (or in Globals.Function)");
+        }
+        var function = Identity(functionId, at)!;
+        var arn = $"{function.Attributes["Arn"]}:{Str(aliasName, at)}";
+        return new ResourceIdentity(functionId + ".Alias", "AWS::Lambda::Alias", arn, new Dictionary<string, string> { ["Arn"] = arn });
     }
 
     /// <summary>

@@ -85,6 +85,24 @@ public sealed class Ec2GatewayFactoryTests : IDisposable
         issued.ShouldBe(2);
     }
 
+    /// <summary>
+    /// SnapStart: a snapshot taken with cached credentials may be restored hours later. The cache is checked
+    /// against the clock on every use, so the restored function assumes the role again instead of serving
+    /// expired credentials (no runtime hook needed; Amazon.Lambda.Core is not used).
+    /// </summary>
+    [Fact]
+    public async Task Ec2GatewayFactoryFor_AssumesAgainGivenASnapshotRestoredAfterTheCredentialsExpired()
+    {
+        var first = await factory.ForAsync(new AccountRegion(Member, UsEast1));
+        issued.ShouldBe(1);
+
+        clock.Now += TimeSpan.FromHours(6);
+        var restored = await factory.ForAsync(new AccountRegion(Member, UsEast1));
+
+        issued.ShouldBe(2);
+        restored.ShouldNotBeSameAs(first);
+    }
+
     [Fact]
     public async Task Ec2GatewayFactoryFor_AssumesOnceGivenConcurrentCallersForOneAccount()
     {

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using PeeringAutomation.Core.Compliance;
 
-namespace PeeringAutomation.Functions.Tests;
+namespace PeeringAutomation.Testing;
 
 /// <summary>The findings store in memory, with the DynamoDB adapter's conditional semantics.</summary>
-internal sealed class InMemoryFindingStore : IFindingStore
+public sealed class InMemoryFindingStore : IFindingStore
 {
     public ConcurrentDictionary<string, FindingState> Items { get; } = new();
 

@@ -6,13 +6,13 @@ using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Provisioning;
 using PeeringAutomation.Functions.Hosting;
 
-namespace PeeringAutomation.Functions.Tests;
+namespace PeeringAutomation.Testing;
 
 /// <summary>
 /// Two managed accounts in two regions with one VPC each (route table, security group, one
 /// flow log), and a driver that passes state between handlers the way the state machine does.
 /// </summary>
-internal sealed class ProvisioningWorld
+public sealed class ProvisioningWorld
 {
     public static readonly AccountRegion Requester = new(AccountId.Parse("111111111111"), AwsRegion.Parse("us-east-1"));
     public static readonly AccountRegion Accepter = new(AccountId.Parse("222222222222"), AwsRegion.Parse("eu-west-1"));
@@ -97,7 +97,7 @@ internal sealed class ProvisioningWorld
     /// <summary>Runs Validate → Create → Accept → routes → groups → flow logs, merging results as the ASL's ResultPaths do.</summary>
     public async Task<JsonObject> ProvisionAsync(JsonObject envelope, string executionArn = ExecutionArn)
     {
-        var state = (JsonObject)await InvokeAsync(new Provisioning.ValidatePeeringRequestFunction(Services).Handle, IntakeInput(envelope, executionArn));
+        var state = (JsonObject)await InvokeAsync(new PeeringAutomation.Functions.Provisioning.ValidatePeeringRequestFunction(Services).Handle, IntakeInput(envelope, executionArn));
         return await ContinueAsync(state);
     }
 
@@ -114,7 +114,7 @@ internal sealed class ProvisioningWorld
             ["version"] = "0", ["id"] = Guid.NewGuid().ToString(), ["detail-type"] = "Peering Approval Decided", ["source"] = "vpc-peering",
             ["account"] = account, ["time"] = "2026-11-27T11:00:00Z", ["region"] = "us-east-1", ["resources"] = new JsonArray(), ["detail"] = detail,
         };
-        var state = (JsonObject)await InvokeAsync(new Approvals.RecordApprovalDecisionFunction(Services).Handle, IntakeInput(envelope, executionArn));
+        var state = (JsonObject)await InvokeAsync(new PeeringAutomation.Functions.Approvals.RecordApprovalDecisionFunction(Services).Handle, IntakeInput(envelope, executionArn));
         return await ContinueAsync(state);
     }
 
@@ -125,11 +125,11 @@ internal sealed class ProvisioningWorld
         {
             return state;
         }
-        state["peering"] = await InvokeAsync(new Provisioning.CreatePeeringFunction(Services).Handle, state);
-        state["acceptance"] = await InvokeAsync(new Provisioning.AcceptPeeringFunction(Services).Handle, state);
-        state["routes"] = await InvokeAsync(new Provisioning.ConfigureRoutesFunction(Services).Handle, state);
-        state["securityGroups"] = await InvokeAsync(new Provisioning.ConfigureSecurityGroupsFunction(Services).Handle, state);
-        state["provisioned"] = await InvokeAsync(new Provisioning.CheckFlowLogsFunction(Services).Handle, state);
+        state["peering"] = await InvokeAsync(new PeeringAutomation.Functions.Provisioning.CreatePeeringFunction(Services).Handle, state);
+        state["acceptance"] = await InvokeAsync(new PeeringAutomation.Functions.Provisioning.AcceptPeeringFunction(Services).Handle, state);
+        state["routes"] = await InvokeAsync(new PeeringAutomation.Functions.Provisioning.ConfigureRoutesFunction(Services).Handle, state);
+        state["securityGroups"] = await InvokeAsync(new PeeringAutomation.Functions.Provisioning.ConfigureSecurityGroupsFunction(Services).Handle, state);
+        state["provisioned"] = await InvokeAsync(new PeeringAutomation.Functions.Provisioning.CheckFlowLogsFunction(Services).Handle, state);
         return state;
     }
 

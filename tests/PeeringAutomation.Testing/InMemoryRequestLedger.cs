@@ -2,14 +2,14 @@ using PeeringAutomation.Core;
 using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 
-namespace PeeringAutomation.Functions.Tests;
+namespace PeeringAutomation.Testing;
 
 /// <summary>
 /// The request ledger in memory, with the same conditional semantics as the DynamoDB one (the
 /// adapter's moto-backed tests prove those): all-or-nothing claims, status changes that write once,
 /// lock releases only by the owner. Counts calls the way DynamoDB bills them (one per API call).
 /// </summary>
-internal sealed class InMemoryRequestLedger : IRequestLedger
+public sealed class InMemoryRequestLedger : IRequestLedger
 {
     private readonly Lock gate = new();
 
