@@ -16,7 +16,16 @@ var rows = new List<BenchmarkRow>();
 foreach (var benchmark in chosen)
 {
     Console.Error.WriteLine($"== {benchmark.Name}");
-    rows.AddRange(await benchmark.RunAsync(rest, Console.Error));
+    try
+    {
+        rows.AddRange(await benchmark.RunAsync(rest, Console.Error));
+    }
+    catch (Exception e)
+    {
+        // One benchmark that cannot finish is a row of its own, not the end of the table.
+        Console.Error.WriteLine(e);
+        rows.Add(new BenchmarkRow(benchmark.Name, $"did not finish: {e.GetType().Name}: {e.Message.ReplaceLineEndings(" ")}", "—", false, "see the log above the table"));
+    }
 }
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture}, .NET {Environment.Version}, {DateTime.UtcNow:yyyy-MM-dd}");
