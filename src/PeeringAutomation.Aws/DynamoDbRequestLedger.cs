@@ -281,6 +281,23 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         }
     }
 
+    public async Task<bool> UpdateChangeAsync(ChangeRecord change, string expectedStatus, CancellationToken ct = default)
+    {
+        try
+        {
+            await CallAsync("PutItem(change)", c => dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName, Item = ToItem(change), ConditionExpression = "changeStatus = :expected",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":expected"] = S(expectedStatus) },
+            }, c), ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
     public async Task<ChangeStart> BeginChangeAsync(ChangeRecord change, int expectedVersion, CancellationToken ct = default)
     {
         var mark = new Update
@@ -300,7 +317,12 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         {
             await TransactAsync("TransactWriteItems(begin change)",
             [
-                new TransactWriteItem { Put = new Put { TableName = tableName, Item = ToItem(change), ConditionExpression = "attribute_not_exists(pk)" } },
+                // New, or the same change that waited for its approvals.
+                new TransactWriteItem { Put = new Put
+                {
+                    TableName = tableName, Item = ToItem(change), ConditionExpression = "attribute_not_exists(pk) OR changeStatus = :awaiting",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":awaiting"] = S(ChangeStatus.AwaitingApproval) },
+                } },
                 new TransactWriteItem { Update = mark },
             ], ct);
             return ChangeStart.Started;
@@ -445,6 +467,8 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         Optional(item, "eventId", change.Asker.EventId);
         Optional(item, "eventTime", change.Asker.EventTime);
         Optional(item, "executionArn", change.ExecutionArn);
+        Optional(item, "detail", change.Detail);
+        Optional(item, "approvalDeadline", change.ApprovalDeadline is { } deadline ? LedgerTime.Of(deadline) : null);
         return item;
     }
 
@@ -473,7 +497,11 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
             Code = a.M["code"].S,
             Reason = a.M["reason"].S,
             Approvers = a.M["approvers"].L.Select(v => v.S).ToList(),
+            ApprovedBy = Text(a.M, "approvedBy"),
+            ApprovedAt = Text(a.M, "approvedAt"),
         }).ToList(),
+        Detail = Text(item, "detail"),
+        ApprovalDeadline = LedgerTime.Parse(Text(item, "approvalDeadline")),
     };
 
     private static AttributeValue N(int value) => new() { N = value.ToString(System.Globalization.CultureInfo.InvariantCulture) };

@@ -101,6 +101,21 @@ internal sealed class ChangeWorld
         };
     }
 
+    /// <summary>A Peering Approval Decided event for a change, through the decision step and (when it begins the change) the apply.</summary>
+    public async Task<(string Kind, JsonNode Outcome)> DecideAsync(string account, string changeId, string decision)
+    {
+        var envelope = Envelope(new JsonObject { ["requestId"] = "chg-42", ["changeId"] = changeId, ["decision"] = decision }, account);
+        envelope["detail-type"] = "Peering Approval Decided";
+        var arn = $"arn:aws:states:us-east-1:{Hub}:execution:change:{Interlocked.Increment(ref executions)}";
+        var decided = (JsonObject)await ProvisioningWorld.InvokeAsync(new DecideChangeFunction(World.Services).Handle, ProvisioningWorld.IntakeInput(envelope, arn));
+        return decided["outcome"]!.GetValue<string>() switch
+        {
+            "apply" => await ApplyAsync(decided),
+            "rejected" => ("rejected", decided["rejected"]!),
+            var other => (other, decided["decisionNoted"] ?? decided),
+        };
+    }
+
     public IReadOnlyList<Route> RoutesOf(RouteTableId table) =>
         Ec2.RouteTables.Single(t => t.Table.Id == table).Table.Routes.Where(r => r.TargetKind == RouteTargetKind.PeeringConnection).ToList();
 
@@ -397,6 +412,50 @@ public sealed class ChangeTests
         (await world.ChangeAsync(new JsonObject { ["expiresAt"] = "never" }, Accepter)).Kind.ShouldBe("changed");
         world.Record.ExpiresAt.ShouldBeNull();
         (await world.World.Ledger.ExpiredAsync(new DateTimeOffset(2027, 12, 1, 0, 0, 0, TimeSpan.Zero))).ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ChangePeering_AppliesAnExtensionOnceTheAccepterApprovesAndIgnoresOthers()
+    {
+        var world = new ChangeWorld(d => d["expiresAt"] = "2026-12-10T00:00:00Z");
+        var (kind, asked) = await world.ChangeAsync(new JsonObject { ["changeId"] = "extend", ["expiresAt"] = "2026-12-20T00:00:00Z" }, Requester);
+        kind.ShouldBe("approval");
+        asked["approveCommand"]!.GetValue<string>().ShouldContain("\\\"changeId\\\": \\\"extend\\\"");
+        asked["deadline"].ShouldNotBeNull();
+
+        var stranger = await world.DecideAsync("333333333333", "extend", "approve");
+        var requester = await world.DecideAsync(Requester, "extend", "approve");
+        stranger.Kind.ShouldBe("ignored");
+        stranger.Outcome["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("ApprovalNotAuthorized");
+        requester.Kind.ShouldBe("ignored", "the asker cannot approve its own extension");
+        world.Record.ExpiresAt.ShouldBe(new DateTimeOffset(2026, 12, 10, 0, 0, 0, TimeSpan.Zero));
+
+        var (approvedKind, changed) = await world.DecideAsync(Accepter, "extend", "approve");
+
+        approvedKind.ShouldBe("changed");
+        changed["expiresAt"]!["to"]!.GetValue<string>().ShouldBe("2026-12-20T00:00:00Z");
+        changed["account"]!.GetValue<string>().ShouldBe(Requester);
+        world.Record.ExpiresAt.ShouldBe(new DateTimeOffset(2026, 12, 20, 0, 0, 0, TimeSpan.Zero));
+        world.Record.Version.ShouldBe(1);
+        var change = world.World.Ledger.Changes.Values.Single();
+        change.Status.ShouldBe(ChangeStatus.Applied);
+        change.Approvals.Single().ApprovedBy.ShouldBe(Accepter);
+        (await world.DecideAsync(Accepter, "extend", "approve")).Kind.ShouldBe("ignored", "a second approval changes nothing");
+    }
+
+    [Fact]
+    public async Task ChangePeering_EndsRejectedGivenTheApproverRejects()
+    {
+        var world = new ChangeWorld(d => d["expiresAt"] = "2026-12-10T00:00:00Z");
+        (await world.ChangeAsync(new JsonObject { ["changeId"] = "forever", ["expiresAt"] = "never" }, Requester)).Kind.ShouldBe("approval");
+
+        var (kind, outcome) = await world.DecideAsync(ChangeWorld.Hub, "forever", "reject");
+
+        kind.ShouldBe("rejected");
+        outcome["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("ApprovalRejected");
+        world.World.Ledger.Changes.Values.Single().Status.ShouldBe(ChangeStatus.Rejected);
+        world.Record.ExpiresAt.ShouldNotBeNull();
+        (await world.DecideAsync(Accepter, "forever", "approve")).Kind.ShouldBe("ignored");
     }
 
     [Fact]

@@ -219,12 +219,27 @@ internal sealed class InMemoryRequestLedger : IRequestLedger
         }
     }
 
+    public Task<bool> UpdateChangeAsync(ChangeRecord change, string expectedStatus, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("PutItem");
+            var key = (change.RequestId, change.ChangeId);
+            if (!Changes.TryGetValue(key, out var existing) || existing.Status != expectedStatus)
+            {
+                return Task.FromResult(false);
+            }
+            Changes[key] = change;
+            return Task.FromResult(true);
+        }
+    }
+
     public Task<ChangeStart> BeginChangeAsync(ChangeRecord change, int expectedVersion, CancellationToken ct = default)
     {
         lock (gate)
         {
             Calls.Add("TransactWriteItems");
-            if (Changes.ContainsKey((change.RequestId, change.ChangeId)))
+            if (Changes.TryGetValue((change.RequestId, change.ChangeId), out var existing) && existing.Status != ChangeStatus.AwaitingApproval)
             {
                 return Task.FromResult(ChangeStart.ChangeExists);
             }

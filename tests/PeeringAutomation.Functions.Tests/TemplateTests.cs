@@ -212,6 +212,16 @@ public sealed partial class TemplateTests
             await Run("RollbackChangeFunction", new Changes.RollbackChangeFunction(changeWorld.World.Services).Handle,
                 new JsonObject { ["requestId"] = "chg-42", ["changeId"] = "c-2", ["error"] = new JsonObject { ["Error"] = "AwsAccessDenied" } });
 
+            // An extension by the requester waits for the accepter; its approval re-validates it.
+            var decisionWorld = new ChangeWorld(d => d["expiresAt"] = "2026-12-10T00:00:00Z");
+            world = decisionWorld.World;
+            await decisionWorld.ChangeAsync(new JsonObject { ["changeId"] = "extend", ["expiresAt"] = "2026-12-20T00:00:00Z" }, ProvisioningWorld.Requester.Account.Value);
+            var approve = ChangeWorld.Envelope(new JsonObject { ["requestId"] = "chg-42", ["changeId"] = "extend", ["decision"] = "approve" },
+                ProvisioningWorld.Accepter.Account.Value);
+            approve["detail-type"] = "Peering Approval Decided";
+            await Run("DecideChangeFunction", new Changes.DecideChangeFunction(decisionWorld.World.Services).Handle,
+                ProvisioningWorld.IntakeInput(approve, "arn:aws:states:us-east-1:123456789012:execution:change:decision"));
+
             // Auto-accept with rejection of unlisted requesters exercises every action it is granted.
             var acceptWorld = new ProvisioningWorld(s => s with
             {

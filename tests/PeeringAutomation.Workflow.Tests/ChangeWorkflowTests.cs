@@ -127,16 +127,17 @@ public sealed class ChangeWorkflowTests(WorldStack world)
     }
 
     [Fact]
-    public async Task ChangePeering_AsksTheAccepterToApproveAnExtensionByTheRequester()
+    public async Task ChangePeering_AsksTheAccepterToApproveAnExtensionByTheRequesterThenAppliesItsApproval()
     {
         var request = Build.Request("chw-consent", "ch7", "ch8");
         request["expiresAt"] = Time(DateTimeOffset.UtcNow.AddDays(1));
         await world.ProvisionAsync(request, "ch7", "ch8");
         var before = await world.NetworkStateAsync("ch7");
 
+        var extendedTo = Time(DateTimeOffset.UtcNow.AddDays(2));
         var asked = await ChangeAsync(TeamA, new JsonObject
         {
-            ["requestId"] = "chw-consent", ["changeId"] = "chw-consent-extend", ["expiresAt"] = Time(DateTimeOffset.UtcNow.AddDays(2)),
+            ["requestId"] = "chw-consent", ["changeId"] = "chw-consent-extend", ["expiresAt"] = extendedTo,
         });
 
         asked.StatesEntered.ShouldContain("Change awaits approval", asked.ToString());
@@ -147,6 +148,17 @@ public sealed class ChangeWorkflowTests(WorldStack world)
                                            && a["Message"]!.GetValue<string>().Contains("chw-consent-extend"));
         (await world.NetworkStateAsync("ch7")).ShouldBe(before);
         (await Stack.Ledger!.GetAsync(RequestId.Parse("chw-consent")))!.Version.ShouldBe(0);
+        approval["detail"]!["approveCommand"]!.GetValue<string>().ShouldContain("chw-consent-extend");
+
+        // The accepter approves with its own credentials: the decision goes to ChangePeering (it names a changeId), which applies it.
+        var decision = new JsonObject { ["requestId"] = "chw-consent", ["changeId"] = "chw-consent-extend", ["decision"] = "approve" };
+        var approved = await Stack.WaitForExecutionAsync(ChangeMachine, await Stack.PutEventAsAsync(TeamB, "Peering Approval Decided", decision), Timeout);
+
+        approved.StatesEntered.ShouldContain("Record change decision", approved.ToString());
+        approved.StatesEntered.ShouldContain("Emit Peering Changed", approved.ToString());
+        var record = (await Stack.Ledger!.GetAsync(RequestId.Parse("chw-consent")))!;
+        record.Version.ShouldBe(1);
+        record.ExpiresAt.ShouldBe(DateTimeOffset.Parse(extendedTo));
     }
 
     [Fact]

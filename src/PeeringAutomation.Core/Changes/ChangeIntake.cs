@@ -15,6 +15,12 @@ public static class ChangeOutcomeKind
     public const string AwaitingApproval = "approval";
     public const string Rejected = "rejected";
     public const string Duplicate = "duplicate";
+
+    /// <summary>A decision that counted, while other approvals are still needed.</summary>
+    public const string Recorded = "recorded";
+
+    /// <summary>A decision that changed nothing (not an approver, nothing pending, malformed).</summary>
+    public const string Ignored = "ignored";
 }
 
 /// <summary>What the intake decided about one delivery of a <c>Peering Change Requested</c> event.</summary>
@@ -31,6 +37,9 @@ public sealed record ChangeIntakeOutcome
     public ChangeRecord? Change { get; init; }
 
     public IReadOnlyList<Reason> Reasons { get; init; } = [];
+
+    /// <summary>The envelope account that decided (decisions).</summary>
+    public string? Decider { get; init; }
 }
 
 /// <summary>
@@ -41,7 +50,10 @@ public sealed record ChangeIntakeOutcome
 /// routes and rules are taken out (so they neither conflict nor count twice against quotas); diff it
 /// against the recorded state; ask for approval when it adds what a new request would need approval
 /// for (an extended expiry, all traffic); else begin the change in the ledger with an optimistic
-/// version check, so two changes of one peering are applied one after the other.
+/// version check, so two changes of one peering are applied one after the other. A
+/// <c>Peering Approval Decided</c> event with a <c>changeId</c> counts only from an approver account;
+/// once every approval is in, the change is computed again from its recorded detail against the
+/// current state (things change while people think) and begun like any other.
 /// </summary>
 public sealed class ChangeIntake(
     RequestParser parser,
@@ -61,18 +73,30 @@ public sealed class ChangeIntake(
         }
         var request = parsed.Value;
         var envelopeParts = EventEnvelope.Of(envelope);
-        var asker = envelopeParts.Account;
         var record = await ledger.GetAsync(request.RequestId, ct);
         if (record is null)
         {
             return Refused(request, null, ReasonCodes.PeeringNotFound,
                 $"requestId: the ledger has no request {request.RequestId}; only peerings the automation made can be changed");
         }
-        var fingerprint = RequestFingerprint.Of(EventEnvelope.DetailOf(envelope), asker ?? "");
+        var detail = EventEnvelope.DetailOf(envelope);
+        var fingerprint = RequestFingerprint.Of(detail, envelopeParts.Account ?? "");
         if (await ledger.GetChangeAsync(request.RequestId, request.ChangeId, ct) is { } existing)
         {
             return Existing(request, record, existing, fingerprint, executionArn);
         }
+        return await ComputeAsync(request, record, envelopeParts, detail.GetRawText(), fingerprint, executionArn, approved: null, ct);
+    }
+
+    /// <summary>
+    /// Authorise, validate, diff, decide approval and begin. <paramref name="approved"/> is the change that
+    /// waited for approval and now has every one: it is begun without asking again.
+    /// </summary>
+    private async Task<ChangeIntakeOutcome> ComputeAsync(
+        PeeringChangeRequest request, RequestRecord record, EventEnvelope envelopeParts, string detail, string fingerprint,
+        string? executionArn, ChangeRecord? approved, CancellationToken ct)
+    {
+        var asker = envelopeParts.Account;
         if (CheckChangeable(record) is { } notChangeable)
         {
             return Refused(request, record, notChangeable.Code, notChangeable.Message);
@@ -132,6 +156,8 @@ public sealed class ChangeIntake(
             Before = before,
             After = after,
             Diff = ChangeDiff.Between(before, after),
+            Detail = detail,
+            Approvals = approved?.Approvals ?? [],
             At = LedgerTime.Of(clock.GetUtcNow()),
         };
         if (change.Diff.IsEmpty)
@@ -140,10 +166,13 @@ public sealed class ChangeIntake(
             await ledger.PutChangeAsync(unchanged, ct);
             return new ChangeIntakeOutcome { Kind = ChangeOutcomeKind.Unchanged, Request = request, Record = record, Change = unchanged };
         }
-        var needed = ApprovalsFor(desired, before, after, requesterSnapshot.Vpc!, accepterSnapshot.Vpc!, asker);
+        var needed = approved is null ? ApprovalsFor(desired, before, after, requesterSnapshot.Vpc!, accepterSnapshot.Vpc!, asker) : [];
         if (needed.Count > 0)
         {
-            var waiting = change with { Status = ChangeStatus.AwaitingApproval, Approvals = needed };
+            var waiting = change with
+            {
+                Status = ChangeStatus.AwaitingApproval, Approvals = needed, ApprovalDeadline = clock.GetUtcNow() + policy.ApprovalTimeout,
+            };
             await ledger.PutChangeAsync(waiting, ct);
             return new ChangeIntakeOutcome { Kind = ChangeOutcomeKind.AwaitingApproval, Request = request, Record = record, Change = waiting };
         }
@@ -160,6 +189,145 @@ public sealed class ChangeIntake(
                 throw new ChangeInProgress(
                     $"request {record.RequestId} moved past version {record.Version} while change {request.ChangeId} was computed; computing it again");
         }
+    }
+
+    /// <summary>
+    /// Counts a <c>Peering Approval Decided</c> event for a change (<c>{requestId, changeId, decision, comment?}</c>):
+    /// only from an approver account (the envelope account); one rejection ends it; past its deadline it
+    /// expires; when every approval is in, the change is computed again and begun. Each step is a
+    /// conditional write on the change's status, so a decision delivered twice has one effect.
+    /// </summary>
+    public async Task<ChangeIntakeOutcome> DecideAsync(JsonElement envelope, string? executionArn, CancellationToken ct = default)
+    {
+        var decider = EventEnvelope.Of(envelope).Account;
+        var (requestId, changeId, decision, comment, problem) = ParseDecision(EventEnvelope.DetailOf(envelope));
+        if (problem is not null)
+        {
+            return Ignored(decider, ReasonCodes.InvalidRequest, problem);
+        }
+        var record = await ledger.GetAsync(requestId!.Value, ct);
+        var change = await ledger.GetChangeAsync(requestId.Value, changeId!.Value, ct);
+        if (record is null || change is null || change.Status != ChangeStatus.AwaitingApproval)
+        {
+            return Ignored(decider, "ApprovalNotPending",
+                $"change {changeId} of request {requestId} is {change?.Status ?? "unknown"}, not awaiting approval; the decision changes nothing");
+        }
+        var stored = ParseStored(change);
+        var request = stored.Value;
+        var now = clock.GetUtcNow();
+        var at = LedgerTime.Of(now);
+        if (change.ApprovalDeadline is { } deadline && deadline <= now)
+        {
+            return await EndAsync(request, record, change, new Reason("ApprovalExpired",
+                $"change {change.ChangeId} was not approved by its deadline {LedgerTime.Of(deadline)}; ask again with a new change id"), at, decider, ct);
+        }
+        var pending = change.Approvals.Where(a => !a.IsGiven).ToList();
+        var mine = pending.Where(a => decider is not null && a.Approvers.Contains(decider)).ToList();
+        if (mine.Count == 0)
+        {
+            return Ignored(decider, "ApprovalNotAuthorized",
+                $"account {decider ?? "(unknown)"} may not decide change {change.ChangeId}: approvers are " +
+                string.Join("; ", pending.Select(a => $"{a.Code}: {string.Join(", ", a.Approvers)}")));
+        }
+        if (decision == "reject")
+        {
+            return await EndAsync(request, record, change, new Reason("ApprovalRejected",
+                $"account {decider} rejected change {change.ChangeId}" + (comment is null ? "" : $": {comment}")), at, decider, ct);
+        }
+        var approvals = change.Approvals.Select(a => mine.Contains(a) ? a with { ApprovedBy = decider, ApprovedAt = at } : a).ToList();
+        if (approvals.Any(a => !a.IsGiven))
+        {
+            var written = await ledger.UpdateChangeAsync(change with { Approvals = approvals, At = at }, ChangeStatus.AwaitingApproval, ct);
+            return new ChangeIntakeOutcome
+            {
+                Kind = written ? ChangeOutcomeKind.Recorded : ChangeOutcomeKind.Ignored, Request = request, Record = record,
+                Change = change with { Approvals = approvals }, Decider = decider,
+            };
+        }
+        if (request is null)
+        {
+            // Its expiry was in the future when asked and has passed while people thought, for one.
+            return await EndAsync(null, record, change, stored.Reasons[0], at, decider, ct);
+        }
+        // Every approval is in: compute the change again against what AWS and the ledger hold now, as the asker.
+        var asked = new EventEnvelope(change.Asker.EventId, change.Asker.Account, change.Asker.EventTime);
+        var outcome = await ComputeAsync(request, record, asked, change.Detail ?? "{}", change.Fingerprint, executionArn,
+            change with { Approvals = approvals }, ct);
+        if (outcome.Kind == ChangeOutcomeKind.Rejected)
+        {
+            await ledger.UpdateChangeAsync(change with { Status = ChangeStatus.Rejected, Approvals = approvals, Reasons = outcome.Reasons, At = at },
+                ChangeStatus.AwaitingApproval, ct);
+        }
+        if (outcome.Kind == ChangeOutcomeKind.Unchanged)
+        {
+            await ledger.UpdateChangeAsync(change with { Status = ChangeStatus.Unchanged, Approvals = approvals, At = at }, ChangeStatus.AwaitingApproval, ct);
+        }
+        return outcome with { Decider = decider };
+    }
+
+    private async Task<ChangeIntakeOutcome> EndAsync(
+        PeeringChangeRequest? request, RequestRecord record, ChangeRecord change, Reason reason, string at, string? decider, CancellationToken ct)
+    {
+        var written = await ledger.UpdateChangeAsync(change with { Status = ChangeStatus.Rejected, Reasons = [reason], At = at }, ChangeStatus.AwaitingApproval, ct);
+        return written
+            ? new ChangeIntakeOutcome { Kind = ChangeOutcomeKind.Rejected, Request = request, Record = record, Reasons = [reason], Decider = decider, Change = change }
+            : Ignored(decider, "ApprovalNotPending", $"change {change.ChangeId} was decided by another decision meanwhile");
+    }
+
+    private RequestParseResult<PeeringChangeRequest> ParseStored(ChangeRecord change)
+    {
+        using var detail = JsonDocument.Parse(change.Detail ?? "{}");
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            writer.WriteStartObject();
+            writer.WriteString("source", RequestParser.EventSource);
+            writer.WriteString("detail-type", RequestParser.PeeringChangeRequestedDetailType);
+            writer.WriteString("id", change.Asker.EventId ?? change.ChangeId.Value);
+            writer.WritePropertyName("detail");
+            detail.RootElement.WriteTo(writer);
+            writer.WriteEndObject();
+        }
+        using var envelope = JsonDocument.Parse(buffer.ToArray());
+        return parser.ParsePeeringChangeRequested(envelope.RootElement);
+    }
+
+    private static ChangeIntakeOutcome Ignored(string? decider, string code, string message) =>
+        new() { Kind = ChangeOutcomeKind.Ignored, Reasons = [new Reason(code, message)], Decider = decider };
+
+    private static (RequestId? RequestId, RequestId? ChangeId, string? Decision, string? Comment, string? Problem) ParseDecision(JsonElement detail)
+    {
+        if (detail.ValueKind != JsonValueKind.Object)
+        {
+            return (null, null, null, null, "detail: must be an object {requestId, changeId, decision, comment?}");
+        }
+        var unknown = detail.EnumerateObject().Select(p => p.Name).FirstOrDefault(n => n is not ("requestId" or "changeId" or "decision" or "comment"));
+        if (unknown is not null)
+        {
+            return (null, null, null, null, $"{unknown}: unknown field (expected requestId, changeId, decision, comment)");
+        }
+        RequestId? Id(string name) => detail.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.String
+                                      && Identifier.TryParse<RequestId>(value.GetString(), out var parsed, out _) ? parsed : null;
+        var (requestId, changeId) = (Id("requestId"), Id("changeId"));
+        if (requestId is null || changeId is null)
+        {
+            return (null, null, null, null, $"{(requestId is null ? "requestId" : "changeId")}: required, 1-64 of [A-Za-z0-9._-]");
+        }
+        var decision = detail.TryGetProperty("decision", out var d) && d.ValueKind == JsonValueKind.String ? d.GetString() : null;
+        if (decision is not ("approve" or "reject"))
+        {
+            return (requestId, changeId, null, null, "decision: must be \"approve\" or \"reject\"");
+        }
+        string? comment = null;
+        if (detail.TryGetProperty("comment", out var c))
+        {
+            if (c.ValueKind != JsonValueKind.String || c.GetString()!.Length > 1000)
+            {
+                return (requestId, changeId, null, null, "comment: must be text of at most 1000 characters");
+            }
+            comment = c.GetString();
+        }
+        return (requestId, changeId, decision, comment, null);
     }
 
     /// <summary>Another delivery of a change already in the ledger: a duplicate, or this execution's own retried step.</summary>

@@ -181,6 +181,12 @@ public sealed record ChangeRecord
 
     public IReadOnlyList<RequiredApproval> Approvals { get; init; } = [];
 
+    /// <summary>When a change awaiting approval can no longer be approved.</summary>
+    public DateTimeOffset? ApprovalDeadline { get; init; }
+
+    /// <summary>The change's event detail as asked (JSON): computed again when its approvals are in.</summary>
+    public string? Detail { get; init; }
+
     public required string At { get; init; }
 }
 

@@ -79,8 +79,11 @@ public interface IRequestLedger
     /// <summary>Writes a change that needs no apply (nothing to change, or waiting for approval); false when the id exists.</summary>
     Task<bool> PutChangeAsync(ChangeRecord change, CancellationToken ct = default);
 
+    /// <summary>Replaces a change only while it is in <paramref name="expectedStatus"/> (approvals recorded, a rejection); false otherwise.</summary>
+    Task<bool> UpdateChangeAsync(ChangeRecord change, string expectedStatus, CancellationToken ct = default);
+
     /// <summary>
-    /// Writes a change in <see cref="ChangeStatus.Applying"/> and marks its request as changing, in one transaction, only
+    /// Writes a change (new, or replacing one that awaited approval) in <see cref="ChangeStatus.Applying"/> and marks its request as changing, in one transaction, only
     /// if the request is still <c>Provisioned</c> at <paramref name="expectedVersion"/> with no other change in progress.
     /// </summary>
     Task<ChangeStart> BeginChangeAsync(ChangeRecord change, int expectedVersion, CancellationToken ct = default);

@@ -99,6 +99,28 @@ public sealed record ChangeApprovalRequestedEvent
 
     /// <summary>What the change would do.</summary>
     public required ChangeDiff Change { get; init; }
+
+    public string? Deadline { get; init; }
+
+    /// <summary>A ready command that approves (run it with an approver account's credentials; "reject" to refuse).</summary>
+    public required string ApproveCommand { get; init; }
+}
+
+/// <summary>A decision on a change that changed nothing, or recorded one approval of several (alerted when not counted).</summary>
+public sealed record ChangeDecisionNotedEvent
+{
+    public string? RequestId { get; init; }
+
+    public string? ChangeId { get; init; }
+
+    /// <summary><c>ignored</c> or <c>recorded</c>.</summary>
+    public required string Result { get; init; }
+
+    public string? Decider { get; init; }
+
+    public required IReadOnlyList<Reason> Reasons { get; init; }
+
+    public IReadOnlyList<ApproverGroup> Pending { get; init; } = [];
 }
 
 /// <summary>Output of the first step of ChangePeering: where the change goes, and the event detail for it.</summary>
@@ -117,6 +139,65 @@ public sealed record ChangeIntakeResult
     public ChangeRejectedEvent? Rejected { get; init; }
 
     public ChangeApprovalRequestedEvent? ApprovalRequested { get; init; }
+
+    /// <summary>For a decision that was not counted, or not the last one needed.</summary>
+    public ChangeDecisionNotedEvent? DecisionNoted { get; init; }
+
+    /// <summary>The step's answer in the form the state machine routes on.</summary>
+    public static ChangeIntakeResult From(ChangeIntakeOutcome outcome, JsonElement envelope, FunctionSettings settings) => new()
+    {
+        Outcome = outcome.Kind,
+        RequestId = outcome.Request?.RequestId.Value ?? outcome.Change?.RequestId.Value,
+        ChangeId = outcome.Request?.ChangeId.Value ?? outcome.Change?.ChangeId.Value,
+        Changed = outcome.Kind == ChangeOutcomeKind.Unchanged ? ChangedEvent.From(outcome.Record!, outcome.Change!) : null,
+        Rejected = outcome.Kind == ChangeOutcomeKind.Rejected ? Rejection(outcome, envelope) : null,
+        ApprovalRequested = outcome.Kind == ChangeOutcomeKind.AwaitingApproval ? Approval(outcome.Record!, outcome.Change!, settings) : null,
+        DecisionNoted = outcome.Kind is ChangeOutcomeKind.Recorded or ChangeOutcomeKind.Ignored
+            ? new ChangeDecisionNotedEvent
+            {
+                RequestId = outcome.Change?.RequestId.Value,
+                ChangeId = outcome.Change?.ChangeId.Value,
+                Result = outcome.Kind,
+                Decider = outcome.Decider,
+                Reasons = outcome.Reasons,
+                Pending = outcome.Change?.Approvals.Where(a => !a.IsGiven).Select(a => new ApproverGroup(a.Code, a.Reason, a.Approvers, null)).ToList() ?? [],
+            }
+            : null,
+    };
+
+    private static ChangeRejectedEvent Rejection(ChangeIntakeOutcome outcome, JsonElement envelope) => new()
+    {
+        RequestId = outcome.Request?.RequestId.Value ?? outcome.Change?.RequestId.Value,
+        ChangeId = outcome.Request?.ChangeId.Value ?? outcome.Change?.ChangeId.Value,
+        VpcPeeringConnectionId = outcome.Record?.PeeringId?.Value,
+        Requester = outcome.Record is { } r ? SideRef.From(r.Requester) : null,
+        Accepter = outcome.Record is { } a ? SideRef.From(a.Accepter) : null,
+        Account = outcome.Change?.Asker.Account ?? EventEnvelope.Of(envelope).Account,
+        RequestedBy = outcome.Request?.RequestedBy,
+        Reasons = outcome.Reasons,
+    };
+
+    private static ChangeApprovalRequestedEvent Approval(RequestRecord record, ChangeRecord change, FunctionSettings settings)
+    {
+        var bus = $"arn:aws:events:{settings.HomeRegion}:{settings.Aws.HubAccount}:event-bus/{settings.EventBusName}";
+        var decision = $"{{\\\"requestId\\\": \\\"{record.RequestId}\\\", \\\"changeId\\\": \\\"{change.ChangeId}\\\", \\\"decision\\\": \\\"approve\\\"}}";
+        return new ChangeApprovalRequestedEvent
+        {
+            RequestId = record.RequestId.Value,
+            ChangeId = change.ChangeId.Value,
+            VpcPeeringConnectionId = record.PeeringId?.Value,
+            Requester = SideRef.From(record.Requester),
+            Accepter = SideRef.From(record.Accepter),
+            Account = change.Asker.Account,
+            RequestedBy = change.Asker.RequestedBy,
+            Reasons = change.Approvals.Select(a => new Reason(a.Code, a.Reason)).ToList(),
+            Approvers = change.Approvals.Select(a => new ApproverGroup(a.Code, a.Reason, a.Approvers, a.ApprovedBy)).ToList(),
+            Change = change.Diff,
+            Deadline = change.ApprovalDeadline is { } deadline ? LedgerTime.Of(deadline) : null,
+            ApproveCommand = "aws events put-events --entries '[{\"EventBusName\": \"" + bus +
+                             "\", \"Source\": \"vpc-peering\", \"DetailType\": \"Peering Approval Decided\", \"Detail\": \"" + decision + "\"}]'",
+        };
+    }
 }
 
 /// <summary>Input of the apply and rollback steps: which change (the ledger has the rest).</summary>
@@ -152,15 +233,7 @@ public sealed class TakeChangeFunction(Services? services)
         var (envelope, executionArn) = IntakeInput.Of(document.RootElement);
         var outcome = await Services.ChangeIntake.TakeAsync(envelope, executionArn, CancellationToken.None);
         var log = new StructuredLog(Step) { RequestId = outcome.Request?.RequestId.Value, PeeringId = outcome.Record?.PeeringId?.Value };
-        var result = new ChangeIntakeResult
-        {
-            Outcome = outcome.Kind,
-            RequestId = outcome.Request?.RequestId.Value,
-            ChangeId = outcome.Request?.ChangeId.Value,
-            Changed = outcome.Kind == ChangeOutcomeKind.Unchanged ? ChangedEvent.From(outcome.Record!, outcome.Change!) : null,
-            Rejected = outcome.Kind == ChangeOutcomeKind.Rejected ? Rejection(outcome, envelope) : null,
-            ApprovalRequested = outcome.Kind == ChangeOutcomeKind.AwaitingApproval ? Approval(outcome.Record!, outcome.Change!) : null,
-        };
+        var result = ChangeIntakeResult.From(outcome, envelope, Services.Settings);
         log.Info("change taken", ("outcome", outcome.Kind), ("changeId", result.ChangeId));
         if (outcome.Kind == ChangeOutcomeKind.Rejected)
         {
@@ -168,32 +241,32 @@ public sealed class TakeChangeFunction(Services? services)
         }
         return await FunctionJson.SerializeAsync(result, PeeringJsonContext.Default.ChangeIntakeResult);
     }
+}
 
-    private static ChangeRejectedEvent Rejection(ChangeIntakeOutcome outcome, JsonElement envelope) => new()
-    {
-        RequestId = outcome.Request?.RequestId.Value,
-        ChangeId = outcome.Request?.ChangeId.Value,
-        VpcPeeringConnectionId = outcome.Record?.PeeringId?.Value,
-        Requester = outcome.Record is { } r ? SideRef.From(r.Requester) : null,
-        Accepter = outcome.Record is { } a ? SideRef.From(a.Accepter) : null,
-        Account = EventEnvelope.Of(envelope).Account,
-        RequestedBy = outcome.Request?.RequestedBy,
-        Reasons = outcome.Reasons,
-    };
+/// <summary>
+/// The decision step of ChangePeering: counts a <c>Peering Approval Decided</c> event that names a
+/// <c>changeId</c> (<see cref="ChangeIntake.DecideAsync"/>); when the last approval is in, the change is
+/// computed again and begun, and the state machine applies it as any other.
+/// </summary>
+public sealed class DecideChangeFunction(Services? services)
+{
+    private const string Step = "DecideChange";
 
-    private static ChangeApprovalRequestedEvent Approval(RequestRecord record, ChangeRecord change) => new()
+    public DecideChangeFunction() : this(null)
     {
-        RequestId = record.RequestId.Value,
-        ChangeId = change.ChangeId.Value,
-        VpcPeeringConnectionId = record.PeeringId?.Value,
-        Requester = SideRef.From(record.Requester),
-        Accepter = SideRef.From(record.Accepter),
-        Account = change.Asker.Account,
-        RequestedBy = change.Asker.RequestedBy,
-        Reasons = change.Approvals.Select(a => new Reason(a.Code, a.Reason)).ToList(),
-        Approvers = change.Approvals.Select(a => new ApproverGroup(a.Code, a.Reason, a.Approvers, a.ApprovedBy)).ToList(),
-        Change = change.Diff,
-    };
+    }
+
+    private Services Services => services ?? Services.Default;
+
+    public async Task<Stream> Handle(Stream input)
+    {
+        using var document = await JsonDocument.ParseAsync(input, RequestParser.EventDocumentOptions);
+        var (envelope, executionArn) = IntakeInput.Of(document.RootElement);
+        var outcome = await Services.ChangeIntake.DecideAsync(envelope, executionArn, CancellationToken.None);
+        var log = new StructuredLog(Step) { RequestId = outcome.Change?.RequestId.Value, PeeringId = outcome.Record?.PeeringId?.Value };
+        log.Info("change decision counted", ("outcome", outcome.Kind), ("decider", outcome.Decider));
+        return await FunctionJson.SerializeAsync(ChangeIntakeResult.From(outcome, envelope, Services.Settings), PeeringJsonContext.Default.ChangeIntakeResult);
+    }
 }
 
 /// <summary>
