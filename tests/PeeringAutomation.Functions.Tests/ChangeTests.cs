@@ -495,8 +495,14 @@ public sealed class ChangeTests
         await world.ChangeAsync(new JsonObject { ["requester"] = ChangeWorld.Ingress(world.World.RequesterGroup.Value, 5432) }, Requester);
 
         var calls = world.CallsSinceClear();
-        // Take: 2 snapshots (VPCs, peerings, tables, groups per side); apply: describe + authorize, describe + revoke.
-        calls.Count.ShouldBeLessThanOrEqualTo(12, string.Join(", ", calls));
+        // Take: the two snapshots (VPC, peerings, tables; groups only on the side with rules); apply: describe + authorize, describe + revoke.
+        calls.Count.ShouldBe(11, string.Join(", ", calls));
+        calls.Count(c => c.StartsWith("ec2:Describe")).ShouldBe(9);
+        var ledger = world.World.Ledger.Calls;
+        ledger.Clear();
+        await world.ChangeAsync(new JsonObject { ["requester"] = ChangeWorld.Ingress(world.World.RequesterGroup.Value, 5432) }, Requester);
+        world.CallsSinceClear().Count.ShouldBe(7, "a change that changes nothing only reads");
+        ledger.ShouldBe(["GetItem", "GetItem", "PutItem"]);
     }
 
     [Fact]
