@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using PeeringAutomation.Core;
+using PeeringAutomation.Core.Changes;
 using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Requests;
@@ -14,7 +15,9 @@ namespace PeeringAutomation.Aws;
 /// <c>REQUEST#&lt;requestId&gt;</c> (the record), <c>PAIR#&lt;vpc&gt;#&lt;vpc&gt;</c> (the pair lock, VPC ids
 /// sorted) and <c>PEERING#&lt;pcx&gt;</c> (peering id → request id, for consistent lookups). Records
 /// carry flat attributes for the indexes people query (template.yaml lists them). Reads the code
-/// decides on are strongly consistent; only the expiry sweep reads an index.
+/// decides on are strongly consistent; only the expiry sweep reads an index. Changes of a live
+/// peering are a fourth kind, <c>CHANGE#&lt;requestId&gt;#&lt;changeId&gt;</c>, written in one transaction
+/// with the request's <c>changeInProgress</c> marker and <c>version</c> (optimistic lock).
 /// </summary>
 public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableName) : IRequestLedger
 {
@@ -254,6 +257,255 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         return records;
     }
 
+    // ------------------------------------------------------------------ changes and expiry notices
+
+    public async Task<ChangeRecord?> GetChangeAsync(RequestId requestId, RequestId changeId, CancellationToken ct = default)
+    {
+        var item = await GetItemAsync(ChangeKey(requestId, changeId), ct);
+        return item is null ? null : ToChange(item);
+    }
+
+    public async Task<bool> PutChangeAsync(ChangeRecord change, CancellationToken ct = default)
+    {
+        try
+        {
+            await CallAsync("PutItem(change)", c => dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName, Item = ToItem(change), ConditionExpression = "attribute_not_exists(pk)",
+            }, c), ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<bool> UpdateChangeAsync(ChangeRecord change, string expectedStatus, CancellationToken ct = default)
+    {
+        try
+        {
+            await CallAsync("PutItem(change)", c => dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName, Item = ToItem(change), ConditionExpression = "changeStatus = :expected",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":expected"] = S(expectedStatus) },
+            }, c), ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
+    public async Task<ChangeStart> BeginChangeAsync(ChangeRecord change, int expectedVersion, CancellationToken ct = default)
+    {
+        var mark = new Update
+        {
+            TableName = tableName,
+            Key = RequestKey(change.RequestId),
+            UpdateExpression = "SET changeInProgress = :change",
+            ConditionExpression = "attribute_exists(pk) AND #status = :provisioned AND attribute_not_exists(changeInProgress) AND "
+                + (expectedVersion == 0 ? "(attribute_not_exists(version) OR version = :version)" : "version = :version"),
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status" },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":change"] = S(change.ChangeId.Value), [":provisioned"] = S(LedgerStatus.Provisioned), [":version"] = N(expectedVersion),
+            },
+        };
+        try
+        {
+            await TransactAsync("TransactWriteItems(begin change)",
+            [
+                // New, or the same change that waited for its approvals.
+                new TransactWriteItem { Put = new Put
+                {
+                    TableName = tableName, Item = ToItem(change), ConditionExpression = "attribute_not_exists(pk) OR changeStatus = :awaiting",
+                    ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":awaiting"] = S(ChangeStatus.AwaitingApproval) },
+                } },
+                new TransactWriteItem { Update = mark },
+            ], ct);
+            return ChangeStart.Started;
+        }
+        catch (TransactionCanceledException e) when (Failed(e, 0))
+        {
+            return ChangeStart.ChangeExists;
+        }
+        catch (TransactionCanceledException e) when (Failed(e, 1))
+        {
+            return ChangeStart.VersionConflict;
+        }
+        catch (TransactionCanceledException e)
+        {
+            throw new AwsTransientFailure($"the ledger transaction beginning change {change.ChangeId} was cancelled: {e.Message}", e);
+        }
+    }
+
+    public async Task FinishChangeAsync(ChangeRecord change, bool applied, string at, CancellationToken ct = default)
+    {
+        var status = applied ? ChangeStatus.Applied : ChangeStatus.RolledBack;
+        var entry = new HistoryEntry(applied ? "Changed" : "ChangeRolledBack", at, change.ExecutionArn,
+            $"change {change.ChangeId} (version {change.Version})");
+        var names = new Dictionary<string, string>();
+        var values = new Dictionary<string, AttributeValue>
+        {
+            [":change"] = S(change.ChangeId.Value), [":at"] = S(at), [":entry"] = new AttributeValue { L = [History(entry)] },
+        };
+        var set = new List<string> { "updatedAt = :at", "history = list_append(history, :entry)" };
+        var remove = new List<string> { "changeInProgress" };
+        if (applied)
+        {
+            names["#plan"] = "plan";
+            set.Add("#plan = :plan");
+            values[":plan"] = S(JsonSerializer.Serialize(change.After.Plan, LedgerJsonContext.Default.PeeringPlan));
+            set.Add("allowDnsResolution = :dns");
+            values[":dns"] = new AttributeValue { BOOL = change.After.AllowDnsResolution };
+            set.Add("version = :version");
+            values[":version"] = N(change.Version);
+            if (change.After.ExpiresAt is { } expiresAt)
+            {
+                set.Add("expiresAt = :expires");
+                set.Add("expiryIndex = :live");
+                values[":expires"] = S(LedgerTime.Of(expiresAt));
+                values[":live"] = S(LiveMarker);
+            }
+            else
+            {
+                remove.Add("expiresAt");
+                remove.Add("expiryIndex");
+            }
+        }
+        var request = new Update
+        {
+            TableName = tableName,
+            Key = RequestKey(change.RequestId),
+            UpdateExpression = "SET " + string.Join(", ", set) + " REMOVE " + string.Join(", ", remove),
+            ConditionExpression = "changeInProgress = :change",
+            ExpressionAttributeNames = names.Count > 0 ? names : null,
+            ExpressionAttributeValues = values,
+        };
+        var item = new Update
+        {
+            TableName = tableName,
+            Key = ChangeKey(change.RequestId, change.ChangeId),
+            UpdateExpression = "SET #status = :status, #at = :at",
+            ConditionExpression = "#status = :applying",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "changeStatus", ["#at"] = "at" },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+            {
+                [":status"] = S(status), [":at"] = S(at), [":applying"] = S(ChangeStatus.Applying),
+            },
+        };
+        try
+        {
+            await TransactAsync("TransactWriteItems(finish change)", [new TransactWriteItem { Update = request }, new TransactWriteItem { Update = item }], ct);
+        }
+        catch (TransactionCanceledException e) when (Failed(e, 0) || Failed(e, 1))
+        {
+            // Finished by an earlier attempt of this step: nothing more to write.
+        }
+    }
+
+    public async Task<IReadOnlyList<RequestRecord>> ExpiringAsync(DateTimeOffset now, DateTimeOffset until, CancellationToken ct = default)
+    {
+        var records = new List<RequestRecord>();
+        Dictionary<string, AttributeValue>? start = null;
+        do
+        {
+            var response = await CallAsync("Query(ByExpiry)", c => dynamo.QueryAsync(new QueryRequest
+            {
+                TableName = tableName,
+                IndexName = ExpiryIndex,
+                KeyConditionExpression = "expiryIndex = :live AND expiresAt BETWEEN :now AND :until",
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
+                {
+                    [":live"] = S(LiveMarker), [":now"] = S(LedgerTime.Of(now)), [":until"] = S(LedgerTime.Of(until)),
+                },
+                ExclusiveStartKey = start,
+            }, c), ct);
+            records.AddRange((response.Items ?? []).Select(ToRecord).Where(r => r.IsLive && r.ExpiresAt > now));
+            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (start is not null);
+        return records;
+    }
+
+    public async Task<bool> MarkExpiryNoticeAsync(RequestId id, DateTimeOffset expiresAt, CancellationToken ct = default)
+    {
+        var text = LedgerTime.Of(expiresAt);
+        return await UpdateIgnoringDoneAsync(new Update
+        {
+            TableName = tableName,
+            Key = RequestKey(id),
+            UpdateExpression = "SET expiryNoticeFor = :expires",
+            // Only for the expiry the record still has, and only once per expiry.
+            ConditionExpression = "expiresAt = :expires AND (attribute_not_exists(expiryNoticeFor) OR expiryNoticeFor <> :expires)",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":expires"] = S(text) },
+        }, ct);
+    }
+
+    private static Dictionary<string, AttributeValue> ChangeKey(RequestId requestId, RequestId changeId) =>
+        new() { ["pk"] = S($"CHANGE#{requestId.Value}#{changeId.Value}") };
+
+    private static Dictionary<string, AttributeValue> ToItem(ChangeRecord change)
+    {
+        var item = ChangeKey(change.RequestId, change.ChangeId);
+        item["requestId"] = S(change.RequestId.Value);
+        item["changeId"] = S(change.ChangeId.Value);
+        item["fingerprint"] = S(change.Fingerprint);
+        // Not "status": change items stay out of the request status indexes.
+        item["changeStatus"] = S(change.Status);
+        item["version"] = N(change.Version);
+        item["askerAccount"] = S(change.Asker.Account);
+        item["at"] = S(change.At);
+        item["before"] = S(JsonSerializer.Serialize(change.Before, LedgerJsonContext.Default.PeeringState));
+        item["after"] = S(JsonSerializer.Serialize(change.After, LedgerJsonContext.Default.PeeringState));
+        item["diff"] = S(JsonSerializer.Serialize(change.Diff, LedgerJsonContext.Default.ChangeDiff));
+        item["reasons"] = Reasons(change.Reasons);
+        item["approvals"] = Approvals(change.Approvals);
+        Optional(item, "requestedBy", change.Asker.RequestedBy);
+        Optional(item, "eventId", change.Asker.EventId);
+        Optional(item, "eventTime", change.Asker.EventTime);
+        Optional(item, "executionArn", change.ExecutionArn);
+        Optional(item, "detail", change.Detail);
+        Optional(item, "approvalDeadline", change.ApprovalDeadline is { } deadline ? LedgerTime.Of(deadline) : null);
+        return item;
+    }
+
+    private static ChangeRecord ToChange(Dictionary<string, AttributeValue> item) => new()
+    {
+        RequestId = RequestId.Parse(item["requestId"].S),
+        ChangeId = RequestId.Parse(item["changeId"].S),
+        Fingerprint = item["fingerprint"].S,
+        Status = item["changeStatus"].S,
+        Version = int.Parse(item["version"].N, System.Globalization.CultureInfo.InvariantCulture),
+        Asker = new RequestAsker
+        {
+            Account = Text(item, "askerAccount") ?? "",
+            RequestedBy = Text(item, "requestedBy"),
+            EventId = Text(item, "eventId"),
+            EventTime = Text(item, "eventTime"),
+        },
+        At = item["at"].S,
+        ExecutionArn = Text(item, "executionArn"),
+        Before = JsonSerializer.Deserialize(item["before"].S, LedgerJsonContext.Default.PeeringState)!,
+        After = JsonSerializer.Deserialize(item["after"].S, LedgerJsonContext.Default.PeeringState)!,
+        Diff = JsonSerializer.Deserialize(item["diff"].S, LedgerJsonContext.Default.ChangeDiff)!,
+        Reasons = (item.GetValueOrDefault("reasons")?.L ?? []).Select(r => new Reason(r.M["code"].S, r.M["message"].S)).ToList(),
+        Approvals = (item.GetValueOrDefault("approvals")?.L ?? []).Select(a => new RequiredApproval
+        {
+            Code = a.M["code"].S,
+            Reason = a.M["reason"].S,
+            Approvers = a.M["approvers"].L.Select(v => v.S).ToList(),
+            ApprovedBy = Text(a.M, "approvedBy"),
+            ApprovedAt = Text(a.M, "approvedAt"),
+        }).ToList(),
+        Detail = Text(item, "detail"),
+        ApprovalDeadline = LedgerTime.Parse(Text(item, "approvalDeadline")),
+    };
+
+    private static AttributeValue N(int value) => new() { N = value.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+
     // ------------------------------------------------------------------ items
 
     private static Dictionary<string, AttributeValue> RequestKey(RequestId id) => new() { ["pk"] = S("REQUEST#" + id.Value) };
@@ -372,6 +624,9 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         Optional(item, "detail", record.Detail);
         Optional(item, "approvalDeadline", record.ApprovalDeadline is { } deadline ? LedgerTime.Of(deadline) : null);
         item["approvals"] = Approvals(record.Approvals);
+        item["version"] = new AttributeValue { N = record.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) };
+        Optional(item, "changeInProgress", record.ChangeInProgress);
+        Optional(item, "expiryNoticeFor", record.ExpiryNoticeFor);
         if (record.ExpiresAt is { } expiresAt)
         {
             item["expiresAt"] = S(LedgerTime.Of(expiresAt));
@@ -406,6 +661,9 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         Reasons = (item.GetValueOrDefault("reasons")?.L ?? [])
             .Select(r => new Reason(r.M["code"].S, r.M["message"].S)).ToList(),
         Detail = Text(item, "detail"),
+        Version = item.TryGetValue("version", out var version) && version.N is { } n ? int.Parse(n, System.Globalization.CultureInfo.InvariantCulture) : 0,
+        ChangeInProgress = Text(item, "changeInProgress"),
+        ExpiryNoticeFor = Text(item, "expiryNoticeFor"),
         ApprovalDeadline = LedgerTime.Parse(Text(item, "approvalDeadline")),
         Approvals = (item.GetValueOrDefault("approvals")?.L ?? []).Select(a => new RequiredApproval
         {

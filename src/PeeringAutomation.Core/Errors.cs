@@ -40,3 +40,6 @@ public sealed class AwsAccessDenied(string message, Exception? inner = null) : P
 
 /// <summary>An AWS quota would be exceeded.</summary>
 public sealed class QuotaExceeded(string message, Exception? inner = null) : PeeringAutomationError(message, inner);
+
+/// <summary>Another change of the same peering is being applied (or was applied since this one was computed): compute again after it.</summary>
+public sealed class ChangeInProgress(string message, Exception? inner = null) : PeeringAutomationError(message, inner);

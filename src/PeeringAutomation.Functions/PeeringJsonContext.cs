@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using PeeringAutomation.Core.Compliance;
 using PeeringAutomation.Core.Teardown;
+using PeeringAutomation.Functions.Changes;
 using PeeringAutomation.Functions.Compliance;
 using PeeringAutomation.Functions.AutoAccept;
 using PeeringAutomation.Functions.Notifications;
@@ -38,5 +39,9 @@ namespace PeeringAutomation.Functions;
 [JsonSerializable(typeof(FlowLogsEnabledEvent))]
 [JsonSerializable(typeof(SuppressionEvent))]
 [JsonSerializable(typeof(FindingBatch))]
+[JsonSerializable(typeof(ChangeIntakeResult))]
+[JsonSerializable(typeof(ChangeStepInput))]
+[JsonSerializable(typeof(OutcomeResult<ChangedEvent>))]
+[JsonSerializable(typeof(OutcomeResult<ChangeRejectedEvent>))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class PeeringJsonContext : JsonSerializerContext;

@@ -16,7 +16,7 @@ public sealed class TeardownTests
         ["region"] = "us-east-1", ["resources"] = new JsonArray(), ["detail"] = detail,
     };
 
-    private static JsonObject ScheduledEvent() => new()
+    internal static JsonObject ScheduledEvent() => new()
     {
         ["version"] = "0", ["id"] = "5d4b6c1e-5e0f-4d8b-9c61-2f1f0f5b9a11", ["detail-type"] = "Scheduled Event",
         ["source"] = "aws.events", ["account"] = "123456789012", ["time"] = "2026-11-27T10:00:00Z",

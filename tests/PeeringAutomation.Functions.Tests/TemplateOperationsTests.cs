@@ -9,7 +9,7 @@ namespace PeeringAutomation.Functions.Tests;
 /// <summary>The alarms page the alert topic on the right metric and threshold; the dashboard shows what README "Operations" says.</summary>
 public sealed partial class TemplateOperationsTests
 {
-    private static readonly string[] Workflows = ["ProvisionPeering", "TeardownPeering", "AcceptPeerings", "CheckCompliance", "ForwardToMembers"];
+    private static readonly string[] Workflows = ["ProvisionPeering", "TeardownPeering", "AcceptPeerings", "CheckCompliance", "ForwardToMembers", "ChangePeering"];
 
     private readonly TemplateModel template = new();
 
@@ -147,7 +147,7 @@ public sealed partial class TemplateOperationsTests
     {
         var queues = template.Resources("AWS::SQS::Queue").Select(q => q.Name).Where(n => n.EndsWith("DeadLetterQueue", StringComparison.Ordinal)).ToList();
 
-        queues.Count.ShouldBe(5);
+        queues.Count.ShouldBe(6);
         foreach (var queue in queues)
         {
             var alarm = Alarm(queue.Replace("DeadLetterQueue", "DeadLetterAlarm"));

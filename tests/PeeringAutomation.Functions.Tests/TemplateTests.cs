@@ -180,6 +180,56 @@ public sealed partial class TemplateTests
                 ["region"] = ProvisioningWorld.Requester.Region.Value,
             }));
 
+            // A change that replaces a route (a narrower destination) and a rule, turns DNS on and moves the expiry: then
+            // the same change failing at its last write, rolled back (the whole move backwards).
+            var changeWorld = new ChangeWorld(d => d["expiresAt"] = "2026-12-10T00:00:00Z");
+            world = changeWorld.World;
+            JsonObject Change(string id) => new()
+            {
+                ["requestId"] = "chg-42",
+                ["changeId"] = id,
+                ["destinationCidrs"] = new JsonArray("10.20.0.0/17", "10.1.0.0/16"),
+                ["requester"] = new JsonObject
+                {
+                    ["ingressFromPeer"] = ChangeWorld.Ingress(changeWorld.World.RequesterGroup.Value, 5432)["ingressFromPeer"]!.DeepClone(),
+                },
+                ["allowDnsResolution"] = true,
+                ["expiresAt"] = "2026-12-05T00:00:00Z",
+            };
+            var taken = (JsonObject)await Run("TakeChangeFunction", new Changes.TakeChangeFunction(changeWorld.World.Services).Handle,
+                ProvisioningWorld.IntakeInput(ChangeWorld.Envelope(Change("c-1"), "123456789012"), "arn:aws:states:us-east-1:123456789012:execution:change:1"));
+            var step = new JsonObject { ["requestId"] = "chg-42", ["changeId"] = taken["changeId"]!.DeepClone() };
+            await Run("ApplyChangeFunction", new Changes.ApplyChangeFunction(changeWorld.World.Services).Handle, step);
+            // Back to every block and port 443, DNS off, the old expiry: this time tagging fails and the move is undone.
+            var back = new JsonObject
+            {
+                ["requestId"] = "chg-42", ["changeId"] = "c-2",
+                ["destinationCidrs"] = null,
+                ["requester"] = new JsonObject
+                {
+                    ["ingressFromPeer"] = ChangeWorld.Ingress(changeWorld.World.RequesterGroup.Value, 443)["ingressFromPeer"]!.DeepClone(),
+                },
+                ["allowDnsResolution"] = false,
+                ["expiresAt"] = "2026-12-06T00:00:00Z",
+            };
+            var takenBack = await changeWorld.TakeAsync(back, "123456789012");
+            changeWorld.Ec2.Fault = action => action == "CreateTags" ? new AwsAccessDenied("denied") : null;
+            await Should.ThrowAsync<AwsAccessDenied>(() => ProvisioningWorld.InvokeAsync(new Changes.ApplyChangeFunction(changeWorld.World.Services).Handle,
+                new JsonObject { ["requestId"] = "chg-42", ["changeId"] = takenBack["changeId"]!.DeepClone() }));
+            changeWorld.Ec2.Fault = null;
+            await Run("RollbackChangeFunction", new Changes.RollbackChangeFunction(changeWorld.World.Services).Handle,
+                new JsonObject { ["requestId"] = "chg-42", ["changeId"] = "c-2", ["error"] = new JsonObject { ["Error"] = "AwsAccessDenied" } });
+
+            // An extension by the requester waits for the accepter; its approval re-validates it.
+            var decisionWorld = new ChangeWorld(d => d["expiresAt"] = "2026-12-10T00:00:00Z");
+            world = decisionWorld.World;
+            await decisionWorld.ChangeAsync(new JsonObject { ["changeId"] = "extend", ["expiresAt"] = "2026-12-20T00:00:00Z" }, ProvisioningWorld.Requester.Account.Value);
+            var approve = ChangeWorld.Envelope(new JsonObject { ["requestId"] = "chg-42", ["changeId"] = "extend", ["decision"] = "approve" },
+                ProvisioningWorld.Accepter.Account.Value);
+            approve["detail-type"] = "Peering Approval Decided";
+            await Run("DecideChangeFunction", new Changes.DecideChangeFunction(decisionWorld.World.Services).Handle,
+                ProvisioningWorld.IntakeInput(approve, "arn:aws:states:us-east-1:123456789012:execution:change:decision"));
+
             // Auto-accept with rejection of unlisted requesters exercises every action it is granted.
             var acceptWorld = new ProvisioningWorld(s => s with
             {

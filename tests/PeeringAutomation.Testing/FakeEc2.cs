@@ -40,6 +40,12 @@ public sealed class FakeEc2 : IEc2GatewayFactory
 
     public ConcurrentQueue<string> Calls { get; } = new();
 
+    /// <summary>DNS resolution from the remote VPC, per peering and side (true = the requester's side).</summary>
+    public Dictionary<(PeeringConnectionId Peering, bool RequesterSide), bool> DnsResolution { get; } = [];
+
+    /// <summary>Answers a call (by EC2 action name, after recording it) with this exception instead of doing it; null does it.</summary>
+    public Func<string, Exception?>? Fault { get; set; }
+
     /// <summary>Accounts whose member role cannot be assumed.</summary>
     public HashSet<AccountId> UnreachableAccounts { get; } = [];
 
@@ -183,6 +189,7 @@ public sealed class FakeEc2 : IEc2GatewayFactory
         public Task SetDnsResolutionAsync(PeeringConnectionId id, bool requesterSide, bool allow, CancellationToken ct = default)
         {
             Record("ModifyVpcPeeringConnectionOptions");
+            world.DnsResolution[(id, requesterSide)] = allow;
             return Task.CompletedTask;
         }
 
@@ -326,7 +333,14 @@ public sealed class FakeEc2 : IEc2GatewayFactory
                 ? i
                 : throw new ResourceNotFound($"InvalidGroup.NotFound: {id}");
 
-        private void Record(string action) => world.Calls.Enqueue("ec2:" + action);
+        private void Record(string action)
+        {
+            world.Calls.Enqueue("ec2:" + action);
+            if (world.Fault?.Invoke(action) is { } fault)
+            {
+                throw fault;
+            }
+        }
 
         private static Task<IReadOnlyList<T>> Result<T>(List<T> items) => Task.FromResult<IReadOnlyList<T>>(items);
     }

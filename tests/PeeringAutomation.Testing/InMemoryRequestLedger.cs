@@ -1,4 +1,5 @@
 using PeeringAutomation.Core;
+using PeeringAutomation.Core.Changes;
 using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 
@@ -18,6 +19,8 @@ public sealed class InMemoryRequestLedger : IRequestLedger
     public Dictionary<VpcPair, PairLock> Locks { get; } = [];
 
     public Dictionary<PeeringConnectionId, RequestId> Peerings { get; } = [];
+
+    public Dictionary<(RequestId, RequestId), ChangeRecord> Changes { get; } = [];
 
     public List<string> Calls { get; } = [];
 
@@ -195,6 +198,113 @@ public sealed class InMemoryRequestLedger : IRequestLedger
             Calls.Add("Scan");
             IReadOnlyList<RequestRecord> listed = Records.Values.Where(r => statuses.Contains(r.Status)).ToList();
             return Task.FromResult(listed);
+        }
+    }
+
+    public Task<ChangeRecord?> GetChangeAsync(RequestId requestId, RequestId changeId, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("GetItem");
+            return Task.FromResult(Changes.GetValueOrDefault((requestId, changeId)));
+        }
+    }
+
+    public Task<bool> PutChangeAsync(ChangeRecord change, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("PutItem");
+            return Task.FromResult(Changes.TryAdd((change.RequestId, change.ChangeId), change));
+        }
+    }
+
+    public Task<bool> UpdateChangeAsync(ChangeRecord change, string expectedStatus, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("PutItem");
+            var key = (change.RequestId, change.ChangeId);
+            if (!Changes.TryGetValue(key, out var existing) || existing.Status != expectedStatus)
+            {
+                return Task.FromResult(false);
+            }
+            Changes[key] = change;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<ChangeStart> BeginChangeAsync(ChangeRecord change, int expectedVersion, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("TransactWriteItems");
+            if (Changes.TryGetValue((change.RequestId, change.ChangeId), out var existing) && existing.Status != ChangeStatus.AwaitingApproval)
+            {
+                return Task.FromResult(ChangeStart.ChangeExists);
+            }
+            if (!Records.TryGetValue(change.RequestId, out var record) || record.Version != expectedVersion
+                || record.ChangeInProgress is not null || record.Status != LedgerStatus.Provisioned)
+            {
+                return Task.FromResult(ChangeStart.VersionConflict);
+            }
+            Changes[(change.RequestId, change.ChangeId)] = change;
+            Records[change.RequestId] = record with { ChangeInProgress = change.ChangeId.Value };
+            return Task.FromResult(ChangeStart.Started);
+        }
+    }
+
+    public Task FinishChangeAsync(ChangeRecord change, bool applied, string at, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("TransactWriteItems");
+            var key = (change.RequestId, change.ChangeId);
+            if (!Records.TryGetValue(change.RequestId, out var record) || record.ChangeInProgress != change.ChangeId.Value)
+            {
+                return Task.CompletedTask;
+            }
+            Changes[key] = Changes[key] with { Status = applied ? ChangeStatus.Applied : ChangeStatus.RolledBack, At = at };
+            Records[change.RequestId] = (applied
+                ? record with
+                {
+                    Plan = change.After.Plan,
+                    AllowDnsResolution = change.After.AllowDnsResolution,
+                    ExpiresAt = change.After.ExpiresAt,
+                    Version = change.Version,
+                }
+                : record) with
+            {
+                ChangeInProgress = null,
+                History = [.. record.History, new HistoryEntry(applied ? "Changed" : "ChangeRolledBack", at, change.ExecutionArn,
+                    $"change {change.ChangeId} (version {change.Version})")],
+            };
+            return Task.CompletedTask;
+        }
+    }
+
+    public Task<IReadOnlyList<RequestRecord>> ExpiringAsync(DateTimeOffset now, DateTimeOffset until, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("Query");
+            IReadOnlyList<RequestRecord> expiring = Records.Values.Where(r => r.IsLive && r.ExpiresAt is { } at && at > now && at <= until).ToList();
+            return Task.FromResult(expiring);
+        }
+    }
+
+    public Task<bool> MarkExpiryNoticeAsync(RequestId id, DateTimeOffset expiresAt, CancellationToken ct = default)
+    {
+        lock (gate)
+        {
+            Calls.Add("UpdateItem");
+            var text = LedgerTime.Of(expiresAt);
+            if (!Records.TryGetValue(id, out var record) || record.ExpiryNoticeFor == text || record.ExpiresAt != expiresAt)
+            {
+                return Task.FromResult(false);
+            }
+            Records[id] = record with { ExpiryNoticeFor = text };
+            return Task.FromResult(true);
         }
     }
 

@@ -30,6 +30,8 @@ public sealed class WorldStack : IAsyncLifetime
         // On, so the sweep creates missing flow logs (AlertLifecycleWorkflowTests); the default is off.
         ["FlowLogRemediation"] = "cloudwatch",
         ["FlowLogDestination"] = "/vpc-flow-logs/{accountId}/{vpcId}",
+        // Ten minutes, so ChangeWorkflowTests can see Peering Expiring Soon without waiting a day.
+        ["ExpiryNoticePeriod"] = "600",
     };
 
     /// <summary>The RealertAfter the test stack runs with.</summary>

@@ -1,3 +1,4 @@
+using PeeringAutomation.Core.Changes;
 using PeeringAutomation.Core.Model;
 
 namespace PeeringAutomation.Core.Ledger;
@@ -71,4 +72,32 @@ public interface IRequestLedger
     /// reports, never for a workflow decision.
     /// </summary>
     Task<IReadOnlyList<RequestRecord>> ListByStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken ct = default);
+
+    /// <summary>A change of a request's peering, or null when the ledger has none with that id.</summary>
+    Task<ChangeRecord?> GetChangeAsync(RequestId requestId, RequestId changeId, CancellationToken ct = default);
+
+    /// <summary>Writes a change that needs no apply (nothing to change, or waiting for approval); false when the id exists.</summary>
+    Task<bool> PutChangeAsync(ChangeRecord change, CancellationToken ct = default);
+
+    /// <summary>Replaces a change only while it is in <paramref name="expectedStatus"/> (approvals recorded, a rejection); false otherwise.</summary>
+    Task<bool> UpdateChangeAsync(ChangeRecord change, string expectedStatus, CancellationToken ct = default);
+
+    /// <summary>
+    /// Writes a change (new, or replacing one that awaited approval) in <see cref="ChangeStatus.Applying"/> and marks its request as changing, in one transaction, only
+    /// if the request is still <c>Provisioned</c> at <paramref name="expectedVersion"/> with no other change in progress.
+    /// </summary>
+    Task<ChangeStart> BeginChangeAsync(ChangeRecord change, int expectedVersion, CancellationToken ct = default);
+
+    /// <summary>
+    /// Ends a change begun with <see cref="BeginChangeAsync"/>: applied (the request takes the change's state, its
+    /// version and a history entry) or rolled back (the request keeps its state); either way the request is free for
+    /// the next change. Repeating it is harmless.
+    /// </summary>
+    Task FinishChangeAsync(ChangeRecord change, bool applied, string at, CancellationToken ct = default);
+
+    /// <summary>Live requests whose <c>expiresAt</c> is after <paramref name="now"/> and at or before <paramref name="until"/> (the expiry index).</summary>
+    Task<IReadOnlyList<RequestRecord>> ExpiringAsync(DateTimeOffset now, DateTimeOffset until, CancellationToken ct = default);
+
+    /// <summary>Records that the expiring-soon notice for this <paramref name="expiresAt"/> was sent; false when it was already.</summary>
+    Task<bool> MarkExpiryNoticeAsync(RequestId id, DateTimeOffset expiresAt, CancellationToken ct = default);
 }

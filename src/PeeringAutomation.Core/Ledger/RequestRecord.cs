@@ -96,6 +96,15 @@ public sealed record RequestRecord
     /// <summary>When a request awaiting approval expires (<c>ApprovalTimeout</c> after it was asked).</summary>
     public DateTimeOffset? ApprovalDeadline { get; init; }
 
+    /// <summary>How many changes were applied to the peering since it was provisioned (the optimistic lock of changes).</summary>
+    public int Version { get; init; }
+
+    /// <summary>The change being applied now, if any: a second change waits until it is done.</summary>
+    public string? ChangeInProgress { get; init; }
+
+    /// <summary>The <c>expiresAt</c> a <c>Peering Expiring Soon</c> notice was sent for (a new expiry gets a new notice).</summary>
+    public string? ExpiryNoticeFor { get; init; }
+
     public VpcPair Pair => VpcPair.Of(Requester.VpcId, Accepter.VpcId);
 
     /// <summary>Still holding (or about to hold) a peering: not terminal.</summary>

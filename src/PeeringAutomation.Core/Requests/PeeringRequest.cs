@@ -31,6 +31,11 @@ public static class ReasonCodes
     public const string RequestIdReused = "RequestIdReused";
     public const string RequesterNotAuthorized = "RequesterNotAuthorized";
     public const string AccepterConsentRequired = "AccepterConsentRequired";
+    public const string PeeringNotLive = "PeeringNotLive";
+    public const string PeeringNotProvisioned = "PeeringNotProvisioned";
+    public const string PeeringNotActive = "PeeringNotActive";
+    public const string ChangeIdReused = "ChangeIdReused";
+    public const string ChangeRolledBack = "ChangeRolledBack";
 }
 
 /// <summary>An ingress rule asked for on one side: allow this traffic from the peer VPC.</summary>

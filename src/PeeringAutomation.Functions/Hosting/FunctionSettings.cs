@@ -38,6 +38,9 @@ public sealed record FunctionSettings
     /// <summary>How long an open finding stays quiet on the alert topic after its last alert (REALERT_AFTER, ISO 8601: P7D).</summary>
     public TimeSpan RealertAfter { get; init; } = FindingLifecycle.DefaultRealertAfter;
 
+    /// <summary>How long before a time-boxed peering expires <c>Peering Expiring Soon</c> is sent (EXPIRY_NOTICE_SECONDS, default a day).</summary>
+    public TimeSpan ExpiryNoticePeriod { get; init; } = Core.Teardown.ExpiryNotices.DefaultNoticePeriod;
+
     /// <summary>Flow-log remediation (FLOW_LOG_REMEDIATION off|cloudwatch|s3, FLOW_LOG_DESTINATION, FLOW_LOG_DELIVERY_ROLE_NAME).</summary>
     public FlowLogRemediationSettings FlowLogRemediation { get; init; } = FlowLogRemediationSettings.Off;
 
@@ -93,6 +96,12 @@ public sealed record FunctionSettings
                 problems.Add($"REALERT_AFTER: '{realertText}' is not an ISO 8601 duration such as P7D or PT30S");
             }
         }
+        var noticeSeconds = (int)Core.Teardown.ExpiryNotices.DefaultNoticePeriod.TotalSeconds;
+        if (variable("EXPIRY_NOTICE_SECONDS") is { Length: > 0 } noticeText
+            && (!int.TryParse(noticeText, out noticeSeconds) || noticeSeconds is < 60 or > 30 * 24 * 3600))
+        {
+            problems.Add($"EXPIRY_NOTICE_SECONDS: '{noticeText}' is not a number of seconds from 60 to 2592000 (30 days)");
+        }
         var remediation = ParseRemediation(variable, problems);
         Uri? endpoint = null;
         if (variable("AWS_ENDPOINT_URL") is { Length: > 0 } url && !Uri.TryCreate(url, UriKind.Absolute, out endpoint))
@@ -131,6 +140,7 @@ public sealed record FunctionSettings
             ComplianceFindingsPageSize = pageSize,
             FindingsTableName = variable("FINDINGS_TABLE_NAME") ?? "",
             RealertAfter = realertAfter,
+            ExpiryNoticePeriod = TimeSpan.FromSeconds(noticeSeconds),
             FlowLogRemediation = remediation,
         };
     }

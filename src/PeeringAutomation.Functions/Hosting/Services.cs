@@ -38,7 +38,20 @@ public sealed class Services
         Teardowns = new TeardownResolver(ledger, gateways, Authorizer, settings.Policy, clock);
         AutoAcceptor = new AutoAcceptor(gateways, ledger, settings.Policy, clock);
         Compliance = new ComplianceEvaluator(gateways, ledger, settings.Policy, clock);
+        ChangeIntake = new Core.Changes.ChangeIntake(Parser, Validator, Snapshots, new Core.Approvals.ApprovalTriggers(settings.Policy, Authorizer),
+            ledger, settings.Policy, clock);
+        ChangeApplier = new Core.Changes.ChangeApplier(gateways, Provisioner);
+        ExpiryNotices = new ExpiryNotices(ledger, clock, settings.ExpiryNoticePeriod);
     }
+
+    /// <summary>Parse, authorise, validate, diff and begin a <c>Peering Change Requested</c> event.</summary>
+    public Core.Changes.ChangeIntake ChangeIntake { get; }
+
+    /// <summary>Moves a live peering between two recorded states (apply, and rollback backwards).</summary>
+    public Core.Changes.ChangeApplier ChangeApplier { get; }
+
+    /// <summary>Which peerings to warn about their coming expiry (once per expiry).</summary>
+    public ExpiryNotices ExpiryNotices { get; }
 
     /// <summary>The services of this Lambda container, built on first use.</summary>
     public static Services Default => FromEnvironment.Value;

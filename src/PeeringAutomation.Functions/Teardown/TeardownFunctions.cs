@@ -21,6 +21,50 @@ public sealed record TeardownResolutionResult
 
     /// <summary>The schedule's other duty: requests whose approvals did not come in time (<c>Peering Request Rejected</c>, <c>ApprovalExpired</c>).</summary>
     public IReadOnlyList<RejectionEvent> ExpiredApprovals { get; init; } = [];
+
+    /// <summary>The schedule's third duty: peerings that expire within the notice period (<c>Peering Expiring Soon</c>, once per expiry).</summary>
+    public IReadOnlyList<ExpiringSoonEvent> ExpiringSoon { get; init; } = [];
+}
+
+/// <summary>Detail of <c>Peering Expiring Soon</c> (also an alert), with a ready command that extends the peering by a day.</summary>
+public sealed record ExpiringSoonEvent
+{
+    public required string RequestId { get; init; }
+
+    public string? VpcPeeringConnectionId { get; init; }
+
+    public required SideRef Requester { get; init; }
+
+    public required SideRef Accepter { get; init; }
+
+    public required string ExpiresAt { get; init; }
+
+    public string? RequestedBy { get; init; }
+
+    public required string Message { get; init; }
+
+    /// <summary>Puts a <c>Peering Change Requested</c> that moves <c>expiresAt</c> one day later (an extension may need approval).</summary>
+    public required string ExtendCommand { get; init; }
+
+    public static ExpiringSoonEvent From(RequestRecord record, FunctionSettings settings)
+    {
+        var expiresAt = record.ExpiresAt!.Value;
+        var bus = $"arn:aws:events:{settings.HomeRegion}:{settings.Aws.HubAccount}:event-bus/{settings.EventBusName}";
+        var detail = $"{{\\\"requestId\\\": \\\"{record.RequestId}\\\", \\\"expiresAt\\\": \\\"{LedgerTime.Of(expiresAt.AddDays(1))}\\\"}}";
+        return new ExpiringSoonEvent
+        {
+            RequestId = record.RequestId.Value,
+            VpcPeeringConnectionId = record.PeeringId?.Value,
+            Requester = SideRef.From(record.Requester),
+            Accepter = SideRef.From(record.Accepter),
+            ExpiresAt = LedgerTime.Of(expiresAt),
+            RequestedBy = record.Asker.RequestedBy,
+            Message = $"Peering {record.PeeringId} of request {record.RequestId} ({record.Requester.VpcId} ↔ {record.Accepter.VpcId}) " +
+                      $"is torn down at {LedgerTime.Of(expiresAt)}. To keep it a day longer, run the extendCommand with a side's credentials.",
+            ExtendCommand = "aws events put-events --entries '[{\"EventBusName\": \"" + bus +
+                            "\", \"Source\": \"vpc-peering\", \"DetailType\": \"Peering Change Requested\", \"Detail\": \"" + detail + "\"}]'",
+        };
+    }
 }
 
 /// <summary>Detail of <c>Peering Teardown Rejected</c>.</summary>
@@ -86,6 +130,7 @@ public sealed class ResolveTeardownFunction(Services? services)
         {
             var expired = await Services.Teardowns.ExpiredAsync(ct);
             var overdue = await Services.Decider.ExpireOverdueAsync(ct);
+            var expiring = await Services.ExpiryNotices.DueAsync(ct);
             return new TeardownResolutionResult
             {
                 Accepted = true,
@@ -95,6 +140,7 @@ public sealed class ResolveTeardownFunction(Services? services)
                     RequestId = o.RequestId, Requester = SideRef.From(o.Record!.Requester), Accepter = SideRef.From(o.Record.Accepter),
                     Reasons = o.Reasons, RequestedBy = o.Record.Asker.RequestedBy,
                 }).ToList(),
+                ExpiringSoon = expiring.Select(r => ExpiringSoonEvent.From(r, Services.Settings)).ToList(),
             };
         }
         var parsed = Services.Parser.ParseTeardownRequested(envelope);

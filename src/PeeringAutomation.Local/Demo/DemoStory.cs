@@ -208,10 +208,20 @@ public static class DemoStories
         },
         new DemoStep
         {
+            Id = "extension",
+            Title = "The time box is extended in place (Peering Change Requested): no teardown, the history kept",
+            DetailType = "Peering Change Requested",
+            Detail = """{"requestId": "demo-time-boxed", "changeId": "demo-extend", "expiresAt": "{{in-seconds:20}}", "requestedBy": "oncall@example.com"}""",
+            ExpectedOutcome = "Peering Changed",
+            OutcomeFields = new Dictionary<string, string> { ["requestId"] = "demo-time-boxed", ["changeId"] = "demo-extend" },
+            Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "active")],
+        },
+        new DemoStep
+        {
             Id = "expiry",
-            Title = "Once expired, the expiry sweep tears the time-boxed peering down by itself",
+            Title = "Once the extended time is up, the expiry sweep tears the peering down by itself",
             ScheduleRule = "TeardownPeeringStateMachineExpirySweep",
-            WaitSeconds = 15,
+            WaitSeconds = 21,
             ExpectedOutcome = "Peering Torn Down",
             OutcomeFields = new Dictionary<string, string> { ["requestId"] = "demo-time-boxed", ["trigger"] = "expired" },
             Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "deleted")],

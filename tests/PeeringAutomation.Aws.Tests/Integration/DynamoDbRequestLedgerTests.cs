@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using PeeringAutomation.Aws.Tests.Moto;
 using PeeringAutomation.Core;
+using PeeringAutomation.Core.Changes;
 using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Provisioning;
@@ -174,5 +175,88 @@ public sealed class DynamoDbRequestLedgerTests(MotoFixture moto) : MotoTest(moto
         live.ShouldHaveSingleItem().RequestId.Value.ShouldBe("chg-1");
         live[0].PeeringId!.Value.Value.ShouldBe("pcx-0123456789abcdef0");
         none.ShouldBeEmpty();
+    }
+
+    private static PeeringPlan Plan(VpcId a, VpcId b, params int[] ports) => new()
+    {
+        Requester = new SidePlan
+        {
+            Side = new PeeringSideInfo(Requester, UsEast1, a),
+            Routes = [new PlannedRoute(RouteTableId.Parse("rtb-0a0000000000000a1"), Cidr.Parse("10.20.0.0/16"))],
+            GroupRules = [new PlannedGroupRules(SecurityGroupId.Parse("sg-0a0000000000000a1"), ports.Select(p => new IngressPermission
+            {
+                Protocol = "tcp", FromPort = p, ToPort = p, SourceCidr = Cidr.Parse("10.20.0.0/16"), Description = "peering-automation chg-9",
+            }).ToList())],
+        },
+        Accepter = new SidePlan { Side = new PeeringSideInfo(Accepter, EuWest1, b), Routes = [], GroupRules = [] },
+    };
+
+    private static string Json<T>(T value) => System.Text.Json.JsonSerializer.Serialize(value);
+
+    private static ChangeRecord Change(string id, PeeringState before, PeeringState after, int version) => new()
+    {
+        RequestId = RequestId.Parse("chg-9"),
+        ChangeId = RequestId.Parse(id),
+        Fingerprint = "f-" + id,
+        Asker = new RequestAsker { Account = Requester.Value },
+        Status = ChangeStatus.Applying,
+        Version = version,
+        ExecutionArn = "arn:aws:states:us-east-1:123456789012:execution:change:" + id,
+        Before = before,
+        After = after,
+        Diff = ChangeDiff.Between(before, after),
+        At = "2026-11-30T09:00:00Z",
+    };
+
+    [Fact]
+    public async Task LedgerChange_BeginsOnlyAtTheReadVersionAndFinishingBumpsItWithTheNewState()
+    {
+        var expires = new DateTimeOffset(2026, 12, 10, 0, 0, 0, TimeSpan.Zero);
+        (await ledger.ClaimAsync(Record("chg-9", VpcA, VpcC, expiresAt: expires))).Result.ShouldBe(ClaimResult.Claimed);
+        await ledger.RecordAsync(RequestId.Parse("chg-9"), new StatusChange { Status = LedgerStatus.Provisioned, At = "2026-11-30T08:00:00Z", Plan = Plan(VpcA, VpcC, 443) });
+        var before = PeeringState.Of((await ledger.GetAsync(RequestId.Parse("chg-9")))!);
+        var after = before with { Plan = Plan(VpcA, VpcC, 443, 5432), AllowDnsResolution = true, ExpiresAt = null };
+        var first = Change("c-1", before, after, 1);
+
+        (await ledger.BeginChangeAsync(first, 0)).ShouldBe(ChangeStart.Started);
+        (await ledger.BeginChangeAsync(first, 0)).ShouldBe(ChangeStart.ChangeExists);
+        (await ledger.BeginChangeAsync(Change("c-2", before, after, 1), 0)).ShouldBe(ChangeStart.VersionConflict, "c-1 is in progress");
+        (await ledger.GetAsync(RequestId.Parse("chg-9")))!.ChangeInProgress.ShouldBe("c-1");
+
+        await ledger.FinishChangeAsync(first, applied: true, "2026-11-30T09:01:00Z");
+        await ledger.FinishChangeAsync(first, applied: true, "2026-11-30T09:02:00Z");
+
+        var record = (await ledger.GetAsync(RequestId.Parse("chg-9")))!;
+        record.Version.ShouldBe(1);
+        record.ChangeInProgress.ShouldBeNull();
+        record.AllowDnsResolution.ShouldBeTrue();
+        record.ExpiresAt.ShouldBeNull();
+        Json(record.Plan).ShouldBe(Json(after.Plan));
+        record.History.Count(h => h.Status == "Changed").ShouldBe(1);
+        (await ledger.ExpiredAsync(expires.AddDays(1))).ShouldBeEmpty("the expiry was removed");
+        var stored = (await ledger.GetChangeAsync(RequestId.Parse("chg-9"), RequestId.Parse("c-1")))!;
+        stored.Status.ShouldBe(ChangeStatus.Applied);
+        Json(stored.Diff).ShouldBe(Json(first.Diff));
+        Json(stored.Before).ShouldBe(Json(before));
+        (await ledger.BeginChangeAsync(Change("c-2", before, after, 1), 0)).ShouldBe(ChangeStart.VersionConflict, "the version moved to 1");
+        (await ledger.BeginChangeAsync(Change("c-2", after, before, 2), 1)).ShouldBe(ChangeStart.Started);
+        await ledger.FinishChangeAsync(Change("c-2", after, before, 2), applied: false, "2026-11-30T09:03:00Z");
+        (await ledger.GetAsync(RequestId.Parse("chg-9")))!.Version.ShouldBe(1, "a rolled-back change keeps the version");
+        (await ledger.GetChangeAsync(RequestId.Parse("chg-9"), RequestId.Parse("c-2")))!.Status.ShouldBe(ChangeStatus.RolledBack);
+    }
+
+    [Fact]
+    public async Task LedgerExpiryNotice_IsMarkedOncePerExpiryTime()
+    {
+        var expires = new DateTimeOffset(2026, 12, 1, 6, 0, 0, TimeSpan.Zero);
+        var now = new DateTimeOffset(2026, 11, 30, 9, 0, 0, TimeSpan.Zero);
+        (await ledger.ClaimAsync(Record("chg-10", VpcB, VpcC, expiresAt: expires))).Result.ShouldBe(ClaimResult.Claimed);
+
+        (await ledger.ExpiringAsync(now, now.AddHours(24))).Select(r => r.RequestId.Value).ShouldContain("chg-10");
+        (await ledger.ExpiringAsync(now, now.AddHours(12))).Select(r => r.RequestId.Value).ShouldNotContain("chg-10");
+        (await ledger.MarkExpiryNoticeAsync(RequestId.Parse("chg-10"), expires)).ShouldBeTrue();
+        (await ledger.MarkExpiryNoticeAsync(RequestId.Parse("chg-10"), expires)).ShouldBeFalse();
+        (await ledger.MarkExpiryNoticeAsync(RequestId.Parse("chg-10"), expires.AddHours(1))).ShouldBeFalse("not the record's expiry");
+        (await ledger.GetAsync(RequestId.Parse("chg-10")))!.ExpiryNoticeFor.ShouldBe("2026-12-01T06:00:00Z");
     }
 }
