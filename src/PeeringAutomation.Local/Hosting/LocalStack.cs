@@ -482,6 +482,9 @@ public sealed class LocalStack : IAsyncDisposable
     public void InjectFault(string function, Lambda.FaultTiming timing = Lambda.FaultTiming.AfterHandler, string errorType = "InjectedFault") =>
         functions.Faults.Inject(function, timing, errorType);
 
+    /// <summary>Handler time of every invocation through the Invoke API (for measurements).</summary>
+    public InvocationTimings InvocationTimings => functions.Timings;
+
     /// <summary>Invokes a function synchronously in-process, as the Invoke API would.</summary>
     public Task<InvocationResult> InvokeFunctionAsync(string functionName, JsonNode payload)
     {

@@ -33,6 +33,30 @@ public sealed class MotoServer : IAsyncDisposable
                 setattr(clone, key, [] if key == "executions" else copy.deepcopy(value, memo))
             return clone
         _sfn.StateMachineInstance.__deepcopy__ = _copy_without_executions
+        # moto's Step Functions engine builds a new boto3 client for every Task (Lambda invoke,
+        # events:putEvents, sns:publish): a service-model load and a fresh connection each time,
+        # 0.1-0.5 s per state on a busy 2-core machine, and boto3's default session is not
+        # thread-safe for concurrent client creation (Map states). Its clients differ only by
+        # service and region (the key and endpoint are fixed), and botocore clients are
+        # thread-safe: build each once and reuse it with its kept-alive connections.
+        import boto3 as _boto3
+        from botocore.config import Config as _Config
+        from moto.stepfunctions.parser.asl.utils import boto_client as _boto_client
+        class _ReusedClients:
+            def __init__(self):
+                self._clients = {}
+                self._lock = threading.Lock()
+            def client(self, **kwargs):
+                key = tuple(sorted((k, v) for k, v in kwargs.items() if k != "config"))
+                with self._lock:
+                    found = self._clients.get(key)
+                    if found is None:
+                        config = kwargs.get("config")
+                        pool = _Config(max_pool_connections=64)
+                        kwargs["config"] = config.merge(pool) if config is not None else pool
+                        found = self._clients[key] = _boto3.client(**kwargs)
+                    return found
+        _boto_client.boto3 = _ReusedClients()
         from moto.server import main
         main(sys.argv[1:])
         """;
