@@ -7,5 +7,6 @@ public static class Benchmarks
     [
         new LocalSweepBenchmark(),
         new LocalLatencyBenchmark(),
+        new DemoBenchmark(),
     ];
 }

@@ -369,11 +369,15 @@ public sealed class LocalStack : IAsyncDisposable
         {
             try
             {
-                last = await DescribeExecutionAsync(executionArn, ct);
-                if (last.Status != "RUNNING")
+                // Only the status while it runs: the full history is read once, at the end (moto
+                // serialises every event on each GetExecutionHistory, under the GIL the engine needs).
+                var described = await Aws.StepFunctionsAsync("DescribeExecution", new JsonObject { ["executionArn"] = executionArn }, ct);
+                var status = described["status"]!.GetValue<string>();
+                if (status != "RUNNING")
                 {
-                    return last;
+                    return await DescribeExecutionAsync(executionArn, ct);
                 }
+                last = new ExecutionResult(executionArn, status, null, null, null, null, []);
             }
             catch (LocalAwsError e) when (e.Code == "ExecutionDoesNotExist")
             {
