@@ -8,5 +8,6 @@ public static class Benchmarks
         new LocalSweepBenchmark(),
         new LocalLatencyBenchmark(),
         new DemoBenchmark(),
+        new SuiteBenchmark(),
     ];
 }

@@ -455,7 +455,8 @@ public sealed class LocalStack : IAsyncDisposable
         try
         {
             var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = outcomeQueueUrl, MaxNumberOfMessages = 10, WaitTimeSeconds = 1 }, ct);
-            foreach (var message in response.Messages ?? [])
+            var messages = response.Messages ?? [];
+            foreach (var message in messages)
             {
                 if (JsonNode.Parse(message.Body) is JsonObject envelope)
                 {
@@ -465,7 +466,12 @@ public sealed class LocalStack : IAsyncDisposable
                         outcomes.Add(envelope);
                     }
                 }
-                await sqs.DeleteMessageAsync(outcomeQueueUrl, message.ReceiptHandle, ct);
+            }
+            if (messages.Count > 0)
+            {
+                // One round trip for the batch, not one per message (a sweep emits thousands of findings).
+                await sqs.DeleteMessageBatchAsync(outcomeQueueUrl,
+                    messages.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), m.ReceiptHandle)).ToList(), ct);
             }
         }
         finally

@@ -15,10 +15,43 @@ public sealed class MotoServer : IAsyncDisposable
     // Runs moto's server in a thread-safe way and exits as soon as the parent's pipe closes.
     private const string Launcher = """
         import os, sys, threading
+        # PEERING_AUTOMATION_MOTO_PROFILE=<file>: sample every thread's stack every 5 ms and write,
+        # on exit, where moto spent its busy time (inclusive, per function) - a profile of moto's
+        # engine for the latency benchmark. Off unless asked for.
+        _profile_to = os.environ.get("PEERING_AUTOMATION_MOTO_PROFILE")
+        _samples = {}
+        _busy = [0]
+        def _sample():
+            import time, collections
+            idle = {"wait", "select", "poll", "accept", "readinto", "recv_into", "_wait_for_tstate_lock", "read", "serve_forever", "get_request", "sleep", "_sample", "_watch_parent", "wait_for"}
+            me = threading.get_ident()
+            while True:
+                time.sleep(0.005)
+                for ident, frame in sys._current_frames().items():
+                    if ident == me or frame.f_code.co_name in idle:
+                        continue
+                    _busy[0] += 1
+                    seen = set()
+                    while frame is not None:
+                        code = frame.f_code
+                        key = f"{os.path.basename(code.co_filename)}:{code.co_name}"
+                        if key not in seen:
+                            seen.add(key)
+                            _samples[key] = _samples.get(key, 0) + 1
+                        frame = frame.f_back
+        def _write_profile():
+            with open(_profile_to, "w") as out:
+                out.write(f"busy thread samples (5 ms): {_busy[0]}\n")
+                for key, count in sorted(_samples.items(), key=lambda kv: -kv[1])[:150]:
+                    out.write(f"{count:8d} {100.0 * count / max(_busy[0], 1):5.1f}% {key}\n")
+        if _profile_to:
+            threading.Thread(target=_sample, daemon=True).start()
         def _watch_parent():
             try:
                 sys.stdin.read()
             finally:
+                if _profile_to:
+                    _write_profile()
                 os._exit(0)
         threading.Thread(target=_watch_parent, daemon=True).start()
         # moto 5.2 deep-copies the state machine on every StartExecution, including its past
