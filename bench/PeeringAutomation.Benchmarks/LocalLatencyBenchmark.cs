@@ -79,8 +79,6 @@ public sealed class LocalLatencyBenchmark : IBenchmark
 
     private sealed record Sample(TimeSpan Latency, TimeSpan Handlers, TimeSpan BusToStart, TimeSpan EndToOutcome, IReadOnlyList<StateTime> States);
 
-    private sealed record StateTime(string Name, TimeSpan Total, TimeSpan Handler, TimeSpan Gap);
-
     private static async Task<Sample> ProvisionAsync(LocalStack stack, string prefix, int i, string accepterRegion)
     {
         var requester = stack.World.Vpc($"{prefix}-a-{i}");
@@ -111,22 +109,7 @@ public sealed class LocalLatencyBenchmark : IBenchmark
         {
             throw new InvalidOperationException($"provisioning {requestId} did not succeed: {execution}");
         }
-        var invocations = stack.InvocationTimings.Between(started, received.AddSeconds(5));
-        var states = new List<StateTime>();
-        DateTime? lastExit = null;
-        foreach (var entered in execution.History.Where(e => e.Type.EndsWith("StateEntered", StringComparison.Ordinal)))
-        {
-            var exited = execution.History.FirstOrDefault(e => e.Id > entered.Id && e.Type.EndsWith("StateExited", StringComparison.Ordinal) && e.StateName == entered.StateName);
-            var end = exited?.Timestamp ?? entered.Timestamp;
-            // Our handler: the invocations of the function this state's task named, while the state ran
-            // (other executions, e.g. the compliance check a provisioning asks for, run meanwhile).
-            var task = string.Join(" ", execution.History.Where(e => e.Id > entered.Id && e.Id < (exited?.Id ?? long.MaxValue)).Select(e => e.Details.ToJsonString()));
-            var handler = TimeSpan.FromTicks(invocations
-                .Where(v => task.Contains(v.Function, StringComparison.Ordinal) && v.EndedUtc >= entered.Timestamp.AddMilliseconds(-5) && v.EndedUtc <= end.AddMilliseconds(5))
-                .Sum(v => v.Handler.Ticks));
-            states.Add(new StateTime(entered.StateName ?? "?", end - entered.Timestamp, handler, lastExit is { } previous ? entered.Timestamp - previous : TimeSpan.Zero));
-            lastExit = end;
-        }
+        var states = StateBreakdown.Of(execution, stack.InvocationTimings.Between(started, received.AddSeconds(5)));
         var first = execution.History[0].Timestamp;
         var last = execution.History[^1].Timestamp;
         return new Sample(latency, states.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.Handler), first - started, received - last, states);
@@ -134,15 +117,16 @@ public sealed class LocalLatencyBenchmark : IBenchmark
 
     private static void WriteBreakdown(string kind, IReadOnlyList<Sample> runs, TextWriter log)
     {
-        log.WriteLine($"  {kind}, median per state over {runs.Count} runs (ms): state | in state | our handler | engine+host | gap before");
+        log.WriteLine($"  {kind}, median per state over {runs.Count} runs (ms): state | in state | our handler | engine+host");
         var names = runs[0].States.Select(s => s.Name).Distinct().ToList();
         foreach (var name in names)
         {
             var per = runs.Select(r => r.States.Where(s => s.Name == name).ToList()).Where(l => l.Count > 0).ToList();
             TimeSpan M(Func<StateTime, TimeSpan> f) => Median(per.Select(l => TimeSpan.FromTicks(l.Sum(s => f(s).Ticks))));
+
             var total = M(s => s.Total);
             var handler = M(s => s.Handler);
-            log.WriteLine($"  {name,-45} {total.TotalMilliseconds,7:F0} {handler.TotalMilliseconds,7:F0} {(total - handler).TotalMilliseconds,7:F0} {M(s => s.Gap).TotalMilliseconds,7:F0}");
+            log.WriteLine($"  {name,-45} {total.TotalMilliseconds,7:F0} {handler.TotalMilliseconds,7:F0} {(total - handler).TotalMilliseconds,7:F0}");
         }
         log.WriteLine($"  {"bus → execution started",-45} {Median(runs.Select(r => r.BusToStart)).TotalMilliseconds,7:F0}");
         log.WriteLine($"  {"execution ended → outcome received (≤0: emitted before the end)",-45} {Median(runs.Select(r => r.EndToOutcome)).TotalMilliseconds,7:F0}");

@@ -176,22 +176,24 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
         long shown = 0;
         while (true)
         {
-            ExecutionResult? current = null;
+            // The history alone while it runs (one call per poll); status and output once it has ended.
+            IReadOnlyList<HistoryEvent> history = [];
             try
             {
-                current = await stack.DescribeExecutionAsync(executionArn, ct);
+                history = await stack.HistoryAsync(executionArn, ct);
             }
             catch (Aws.LocalAwsError e) when (e.Code == "ExecutionDoesNotExist")
             {
             }
-            foreach (var e in current?.History.Where(h => h.Id > shown) ?? [])
+            foreach (var e in history.Where(h => h.Id > shown))
             {
                 output.WorkflowEvent(e);
                 shown = e.Id;
             }
-            if (current is { Status: not "RUNNING" })
+            if (history.Count > 0 && history[^1].Type is "ExecutionSucceeded" or "ExecutionFailed" or "ExecutionTimedOut" or "ExecutionAborted"
+                && await stack.DescribeExecutionAsync(executionArn, ct) is { Status: not "RUNNING" } ended)
             {
-                return current;
+                return ended;
             }
             if (DateTime.UtcNow > deadline)
             {

@@ -422,6 +422,13 @@ public sealed class LocalStack : IAsyncDisposable
             (history["events"] as JsonArray ?? []).Select(e => HistoryEvent.From(e!)).ToList());
     }
 
+    /// <summary>The execution's history so far (one call; <see cref="DescribeExecutionAsync"/> adds status and output).</summary>
+    public async Task<IReadOnlyList<HistoryEvent>> HistoryAsync(string executionArn, CancellationToken ct = default)
+    {
+        var history = await Aws.StepFunctionsAsync("GetExecutionHistory", new JsonObject { ["executionArn"] = executionArn, ["maxResults"] = 1000 }, ct);
+        return (history["events"] as JsonArray ?? []).Select(e => HistoryEvent.From(e!)).ToList();
+    }
+
     /// <summary>
     /// Waits for an outcome event (envelope) with this detail-type that also satisfies
     /// <paramref name="match"/> (given the envelope). Events already collected count.
