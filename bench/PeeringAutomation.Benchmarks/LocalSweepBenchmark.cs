@@ -99,6 +99,14 @@ public sealed class LocalSweepBenchmark : IBenchmark
         var execution = await stack.WaitForExecutionAsync("CheckComplianceStateMachine", eventId, TimeSpan.FromMinutes(10));
         var elapsed = clock.Elapsed;
         var goalShape = vpcCount >= 2000 && accounts.Length * regions.Length >= 10;
+        if (!execution.Succeeded)
+        {
+            log.WriteLine($"sweep failed: {execution.Error}: {execution.Cause}");
+            foreach (var failed in execution.History.Where(e => e.Type.EndsWith("Failed", StringComparison.Ordinal) || e.Type.EndsWith("TimedOut", StringComparison.Ordinal)).Take(5))
+            {
+                log.WriteLine($"  {failed.Type} {failed.StateName}: {failed.Details.ToJsonString()}");
+            }
+        }
         log.WriteLine($"sweep {execution.Status} in {elapsed.TotalSeconds:F1} s (event on the bus → execution ended, its last state emits the summary; {LocalLatencyBenchmark.Load()})");
         StateBreakdown.Write(StateBreakdown.Of(execution, stack.InvocationTimings.Between(execution.History[0].Timestamp, execution.History[^1].Timestamp.AddSeconds(1))), log);
         // Thousands of finding events come before the summary on the outcome queue.

@@ -90,6 +90,35 @@ public sealed class MotoServer : IAsyncDisposable
                         found = self._clients[key] = _boto3.client(**kwargs)
                     return found
         _boto_client.boto3 = _ReusedClients()
+        # jsonpath_ng builds a new PLY parser (yacc tables, source inspection) on every parse():
+        # 20-70 ms each. moto's engine parses every JSONPath of a state each time it runs
+        # (Parameters, InputPath, ResultPath, Choice variables), and EventBridge every input path of
+        # every target on every event: in a profile of a compliance sweep, well over half of moto's
+        # busy time. A parsed path is immutable; parse each text once.
+        import functools
+        import jsonpath_ng
+        import jsonpath_ng.ext
+        import jsonpath_ng.ext.parser
+        import jsonpath_ng.parser
+        def _cached_parse(original):
+            cached = functools.lru_cache(maxsize=4096)(original)
+            def parse(path, *args, **kwargs):
+                return cached(path) if not args and not kwargs and isinstance(path, str) else original(path, *args, **kwargs)
+            return parse
+        jsonpath_ng.ext.parse = jsonpath_ng.ext.parser.parse = _cached_parse(jsonpath_ng.ext.parser.parse)
+        jsonpath_ng.parse = jsonpath_ng.parser.parse = _cached_parse(jsonpath_ng.parser.parse)
+        from moto.stepfunctions.parser.asl.utils import json_path as _json_path
+        from moto.stepfunctions.parser.asl.component.common.path import result_path as _result_path
+        _json_path.parse = jsonpath_ng.ext.parse
+        _result_path.parse = jsonpath_ng.parse
+        # The server looks up its list of service modules (a directory listing) on every request,
+        # under the lock every request takes; the list never changes while it runs.
+        from moto import backends as _backends
+        _modules = tuple(_backends.list_of_moto_modules())
+        _backends.list_of_moto_modules = lambda: _modules
+        # One access-log line per request costs more than many requests do (we never read them).
+        import logging
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         from moto.server import main
         main(sys.argv[1:])
         """;
