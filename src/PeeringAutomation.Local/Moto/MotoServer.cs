@@ -111,25 +111,6 @@ public sealed class MotoServer : IAsyncDisposable
         from moto.stepfunctions.parser.asl.component.common.path import result_path as _result_path
         _json_path.parse = jsonpath_ng.ext.parse
         _result_path.parse = jsonpath_ng.parse
-        # Every execution parses its machine's ASL again (ANTLR, then the preprocessor): 0.2-0.5 s
-        # of CPU per execution for our larger machines, before its first state. The program the
-        # preprocessor builds is read-only while it runs (per-execution state lives in the
-        # execution's environment, keyed by each component's heap_key), so parse each definition
-        # once - and make that lazily drawn key safe for executions sharing a component.
-        from moto.stepfunctions.parser.asl.parse.asl_parser import AmazonStateLanguageParser as _Asl
-        from moto.stepfunctions.parser.asl.component.eval_component import EvalComponent as _Eval
-        from moto.stepfunctions.parser.utils import long_uid as _long_uid
-        _Asl.parse = staticmethod(functools.lru_cache(maxsize=256)(_Asl.parse))
-        _heap_key_lock = threading.Lock()
-        def _heap_key(self):
-            key = self.__dict__.get("_EvalComponent__heap_key")
-            if key is None:
-                with _heap_key_lock:
-                    key = self.__dict__.get("_EvalComponent__heap_key")
-                    if key is None:
-                        key = self._EvalComponent__heap_key = _long_uid()
-            return key
-        _Eval.heap_key = property(_heap_key)
         # The server looks up its list of service modules (a directory listing) on every request,
         # under the lock every request takes; the list never changes while it runs.
         from moto import backends as _backends
