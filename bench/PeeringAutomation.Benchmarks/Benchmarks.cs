@@ -10,5 +10,8 @@ public static class Benchmarks
         new InProcessSweepBenchmark(),
         new PackageBenchmark(),
         new ColdStartBenchmark(),
+        new LocalLatencyBenchmark(),
+        new DemoBenchmark(),
+        new SuiteBenchmark(),
     ];
 }

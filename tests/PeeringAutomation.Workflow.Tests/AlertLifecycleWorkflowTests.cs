@@ -6,7 +6,7 @@ namespace PeeringAutomation.Workflow.Tests;
 
 /// <summary>
 /// Issue 18 through the real CheckCompliance definition: people hear of a finding once, again after
-/// RealertAfter (PT45S in the test stack) and when it resolves; suppression; flow-log remediation.
+/// RealertAfter (PT20S in the test stack) and when it resolves; suppression; flow-log remediation.
 /// Each test owns its VPC pair (al1-al6) and sweeps only the account-regions it needs.
 /// </summary>
 [Collection(WorldStackCollection.Name)]

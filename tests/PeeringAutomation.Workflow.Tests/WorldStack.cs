@@ -25,8 +25,9 @@ public sealed class WorldStack : IAsyncLifetime
         ["ManagedRegions"] = "us-east-1,eu-west-1",
         // Small pages, so every sweep with a few findings exercises the paging loop of check-compliance.
         ["ComplianceFindingsPageSize"] = "3",
-        // Short, so AlertLifecycleWorkflowTests can see a still-open finding alerted again.
-        ["RealertAfter"] = "PT45S",
+        // Short, so AlertLifecycleWorkflowTests can see a still-open finding alerted again. Two tests
+        // wait it out; the one thing it must outlast is one sweep (2-5 s on a loaded 2-core machine).
+        ["RealertAfter"] = "PT20S",
         // On, so the sweep creates missing flow logs (AlertLifecycleWorkflowTests); the default is off.
         ["FlowLogRemediation"] = "cloudwatch",
         ["FlowLogDestination"] = "/vpc-flow-logs/{accountId}/{vpcId}",
@@ -35,7 +36,7 @@ public sealed class WorldStack : IAsyncLifetime
     };
 
     /// <summary>The RealertAfter the test stack runs with.</summary>
-    public static readonly TimeSpan RealertAfter = TimeSpan.FromSeconds(45);
+    public static readonly TimeSpan RealertAfter = TimeSpan.FromSeconds(20);
 
     private readonly List<JsonObject> alerts = [];
     private string alertQueueUrl = "";

@@ -35,6 +35,7 @@ public interface IDemoOutput
 public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
 {
     private readonly Dictionary<string, string> peerings = new();
+    private readonly Dictionary<string, DateTimeOffset> expiries = new();
 
     public TimeSpan StepTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
@@ -84,6 +85,19 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
         if (step.WaitSeconds > 0)
         {
             await Task.Delay(TimeSpan.FromSeconds(step.WaitSeconds), ct);
+        }
+        if (step.AfterExpiryOf is { } timeBoxed && expiries.TryGetValue(timeBoxed, out var expiry))
+        {
+            // Exactly as long as the expiry needs (expiresAt has whole seconds): not a guessed pause.
+            var wait = expiry.AddSeconds(1) - DateTimeOffset.UtcNow;
+            if (wait > TimeSpan.Zero)
+            {
+                await Task.Delay(wait, ct);
+            }
+        }
+        if (detail["expiresAt"]?.GetValue<string>() is { } expiresAt && DateTimeOffset.TryParse(expiresAt, System.Globalization.CultureInfo.InvariantCulture, out var at))
+        {
+            expiries[step.Id] = at;
         }
         var eventId = step.ScheduleRule is { } ruleName
             ? await stack.FireScheduleAsync(ruleName, ct)
@@ -162,22 +176,24 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
         long shown = 0;
         while (true)
         {
-            ExecutionResult? current = null;
+            // The history alone while it runs (one call per poll); status and output once it has ended.
+            IReadOnlyList<HistoryEvent> history = [];
             try
             {
-                current = await stack.DescribeExecutionAsync(executionArn, ct);
+                history = await stack.HistoryAsync(executionArn, ct);
             }
             catch (Aws.LocalAwsError e) when (e.Code == "ExecutionDoesNotExist")
             {
             }
-            foreach (var e in current?.History.Where(h => h.Id > shown) ?? [])
+            foreach (var e in history.Where(h => h.Id > shown))
             {
                 output.WorkflowEvent(e);
                 shown = e.Id;
             }
-            if (current is { Status: not "RUNNING" })
+            if (history.Count > 0 && history[^1].Type is "ExecutionSucceeded" or "ExecutionFailed" or "ExecutionTimedOut" or "ExecutionAborted"
+                && await stack.DescribeExecutionAsync(executionArn, ct) is { Status: not "RUNNING" } ended)
             {
-                return current;
+                return ended;
             }
             if (DateTime.UtcNow > deadline)
             {

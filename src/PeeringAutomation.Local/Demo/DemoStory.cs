@@ -35,8 +35,11 @@ public sealed record DemoStep
     /// </summary>
     public string? ScheduleRule { get; init; }
 
-    /// <summary>Seconds to wait before the step (e.g. for an expiry to pass).</summary>
+    /// <summary>Seconds to wait before the step.</summary>
     public int WaitSeconds { get; init; }
+
+    /// <summary>Waits before the step until the <c>expiresAt</c> of this earlier step's request has passed.</summary>
+    public string? AfterExpiryOf { get; init; }
 
     /// <summary>Done before the event: a peering request made outside the automation (for auto-accept).</summary>
     public UnmanagedPeering? Setup { get; init; }
@@ -195,13 +198,13 @@ public static class DemoStories
         new DemoStep
         {
             Id = "time-boxed",
-            Title = "A time-boxed peering: hub-shared-services ↔ legacy-edge, expiring in 15 seconds",
+            Title = "A time-boxed peering: hub-shared-services ↔ legacy-edge, expiring in 8 seconds",
             DetailType = "Peering Requested",
             Detail = """
                 {"requestId": "demo-time-boxed",
                  "requester": {"accountId": "{{account:hub-shared-services}}", "region": "{{region:hub-shared-services}}", "vpcId": "{{vpc:hub-shared-services}}"},
                  "accepter": {"accountId": "{{account:legacy-edge}}", "region": "{{region:legacy-edge}}", "vpcId": "{{vpc:legacy-edge}}"},
-                 "expiresAt": "{{in-seconds:15}}", "requestedBy": "oncall@example.com"}
+                 "expiresAt": "{{in-seconds:8}}", "requestedBy": "oncall@example.com"}
                 """,
             ExpectedOutcome = "Peering Provisioned",
             Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "active")],
@@ -211,7 +214,7 @@ public static class DemoStories
             Id = "extension",
             Title = "The time box is extended in place (Peering Change Requested): no teardown, the history kept",
             DetailType = "Peering Change Requested",
-            Detail = """{"requestId": "demo-time-boxed", "changeId": "demo-extend", "expiresAt": "{{in-seconds:20}}", "requestedBy": "oncall@example.com"}""",
+            Detail = """{"requestId": "demo-time-boxed", "changeId": "demo-extend", "expiresAt": "{{in-seconds:12}}", "requestedBy": "oncall@example.com"}""",
             ExpectedOutcome = "Peering Changed",
             OutcomeFields = new Dictionary<string, string> { ["requestId"] = "demo-time-boxed", ["changeId"] = "demo-extend" },
             Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "active")],
@@ -221,7 +224,7 @@ public static class DemoStories
             Id = "expiry",
             Title = "Once the extended time is up, the expiry sweep tears the peering down by itself",
             ScheduleRule = "TeardownPeeringStateMachineExpirySweep",
-            WaitSeconds = 21,
+            AfterExpiryOf = "extension",
             ExpectedOutcome = "Peering Torn Down",
             OutcomeFields = new Dictionary<string, string> { ["requestId"] = "demo-time-boxed", ["trigger"] = "expired" },
             Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "deleted")],

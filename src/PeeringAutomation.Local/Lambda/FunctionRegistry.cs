@@ -47,6 +47,9 @@ public sealed class FunctionRegistry
     /// <summary>Failures tests ask for (see <see cref="FaultInjector"/>).</summary>
     public FaultInjector Faults { get; } = new();
 
+    /// <summary>How long each synchronous invocation's handler ran (the latency benchmark's "our code").</summary>
+    public InvocationTimings Timings { get; } = new();
+
     /// <summary>Finds a function by the Invoke API's FunctionName (name, name:qualifier, ARN, ARN:qualifier).</summary>
     public LocalFunction? Find(string functionName)
     {

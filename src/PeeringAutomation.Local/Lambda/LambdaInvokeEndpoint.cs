@@ -42,7 +42,9 @@ public static class LambdaInvokeEndpoint
                 response.StatusCode = StatusCodes.Status204NoContent;
                 return;
         }
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
         var result = await functions.Faults.InvokeAsync(function, payload);
+        functions.Timings.Record(function.Plan.Name, System.Diagnostics.Stopwatch.GetElapsedTime(started));
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json";
         response.Headers["X-Amz-Executed-Version"] = "$LATEST";

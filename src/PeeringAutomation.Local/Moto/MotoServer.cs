@@ -15,10 +15,43 @@ public sealed class MotoServer : IAsyncDisposable
     // Runs moto's server in a thread-safe way and exits as soon as the parent's pipe closes.
     private const string Launcher = """
         import os, sys, threading
+        # PEERING_AUTOMATION_MOTO_PROFILE=<file>: sample every thread's stack every 5 ms and write,
+        # on exit, where moto spent its busy time (inclusive, per function) - a profile of moto's
+        # engine for the latency benchmark. Off unless asked for.
+        _profile_to = os.environ.get("PEERING_AUTOMATION_MOTO_PROFILE")
+        _samples = {}
+        _busy = [0]
+        def _sample():
+            import time, collections
+            idle = {"wait", "select", "poll", "accept", "readinto", "recv_into", "_wait_for_tstate_lock", "read", "serve_forever", "get_request", "sleep", "_sample", "_watch_parent", "wait_for"}
+            me = threading.get_ident()
+            while True:
+                time.sleep(0.005)
+                for ident, frame in sys._current_frames().items():
+                    if ident == me or frame.f_code.co_name in idle:
+                        continue
+                    _busy[0] += 1
+                    seen = set()
+                    while frame is not None:
+                        code = frame.f_code
+                        key = f"{os.path.basename(code.co_filename)}:{code.co_name}"
+                        if key not in seen:
+                            seen.add(key)
+                            _samples[key] = _samples.get(key, 0) + 1
+                        frame = frame.f_back
+        def _write_profile():
+            with open(_profile_to, "w") as out:
+                out.write(f"busy thread samples (5 ms): {_busy[0]}\n")
+                for key, count in sorted(_samples.items(), key=lambda kv: -kv[1])[:150]:
+                    out.write(f"{count:8d} {100.0 * count / max(_busy[0], 1):5.1f}% {key}\n")
+        if _profile_to:
+            threading.Thread(target=_sample, daemon=True).start()
         def _watch_parent():
             try:
                 sys.stdin.read()
             finally:
+                if _profile_to:
+                    _write_profile()
                 os._exit(0)
         threading.Thread(target=_watch_parent, daemon=True).start()
         # moto 5.2 deep-copies the state machine on every StartExecution, including its past
@@ -33,6 +66,59 @@ public sealed class MotoServer : IAsyncDisposable
                 setattr(clone, key, [] if key == "executions" else copy.deepcopy(value, memo))
             return clone
         _sfn.StateMachineInstance.__deepcopy__ = _copy_without_executions
+        # moto's Step Functions engine builds a new boto3 client for every Task (Lambda invoke,
+        # events:putEvents, sns:publish): a service-model load and a fresh connection each time,
+        # 0.1-0.5 s per state on a busy 2-core machine, and boto3's default session is not
+        # thread-safe for concurrent client creation (Map states). Its clients differ only by
+        # service and region (the key and endpoint are fixed), and botocore clients are
+        # thread-safe: build each once and reuse it with its kept-alive connections.
+        import boto3 as _boto3
+        from botocore.config import Config as _Config
+        from moto.stepfunctions.parser.asl.utils import boto_client as _boto_client
+        class _ReusedClients:
+            def __init__(self):
+                self._clients = {}
+                self._lock = threading.Lock()
+            def client(self, **kwargs):
+                key = tuple(sorted((k, v) for k, v in kwargs.items() if k != "config"))
+                with self._lock:
+                    found = self._clients.get(key)
+                    if found is None:
+                        config = kwargs.get("config")
+                        pool = _Config(max_pool_connections=64)
+                        kwargs["config"] = config.merge(pool) if config is not None else pool
+                        found = self._clients[key] = _boto3.client(**kwargs)
+                    return found
+        _boto_client.boto3 = _ReusedClients()
+        # jsonpath_ng builds a new PLY parser (yacc tables, source inspection) on every parse():
+        # 20-70 ms each. moto's engine parses every JSONPath of a state each time it runs
+        # (Parameters, InputPath, ResultPath, Choice variables), and EventBridge every input path of
+        # every target on every event: in a profile of a compliance sweep, well over half of moto's
+        # busy time. A parsed path is immutable; parse each text once.
+        import functools
+        import jsonpath_ng
+        import jsonpath_ng.ext
+        import jsonpath_ng.ext.parser
+        import jsonpath_ng.parser
+        def _cached_parse(original):
+            cached = functools.lru_cache(maxsize=4096)(original)
+            def parse(path, *args, **kwargs):
+                return cached(path) if not args and not kwargs and isinstance(path, str) else original(path, *args, **kwargs)
+            return parse
+        jsonpath_ng.ext.parse = jsonpath_ng.ext.parser.parse = _cached_parse(jsonpath_ng.ext.parser.parse)
+        jsonpath_ng.parse = jsonpath_ng.parser.parse = _cached_parse(jsonpath_ng.parser.parse)
+        from moto.stepfunctions.parser.asl.utils import json_path as _json_path
+        from moto.stepfunctions.parser.asl.component.common.path import result_path as _result_path
+        _json_path.parse = jsonpath_ng.ext.parse
+        _result_path.parse = jsonpath_ng.parse
+        # The server looks up its list of service modules (a directory listing) on every request,
+        # under the lock every request takes; the list never changes while it runs.
+        from moto import backends as _backends
+        _modules = tuple(_backends.list_of_moto_modules())
+        _backends.list_of_moto_modules = lambda: _modules
+        # One access-log line per request costs more than many requests do (we never read them).
+        import logging
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
         from moto.server import main
         main(sys.argv[1:])
         """;
