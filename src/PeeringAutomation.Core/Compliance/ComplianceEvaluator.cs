@@ -160,7 +160,7 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
                 && LedgerTime.Parse(expiry) is { } expiresAt && expiresAt <= clock.GetUtcNow())
             {
                 findings.Add(Finding(FindingTypes.PeeringExpired, "MEDIUM", side, peering,
-                    $"Peering {peering.Id} expired at {expiresAt:yyyy-MM-ddTHH:mm:ssZ} and is still active; the expiry sweep " +
+                    $"Peering {peering.Id} expired at {LedgerTime.Of(expiresAt)} and is still active; the expiry sweep " +
                     "should tear it down"));
             }
         }

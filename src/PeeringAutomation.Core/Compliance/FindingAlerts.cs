@@ -1,3 +1,5 @@
+using PeeringAutomation.Core.Ledger;
+
 namespace PeeringAutomation.Core.Compliance;
 
 /// <summary>
@@ -63,7 +65,7 @@ public static class FindingAlerts
         var lines = new List<string>();
         if (s is not null)
         {
-            lines.Add($"{Headline(outcome)}: {type} ({s.Severity ?? "?"}) {s.FindingId} is gone as of {s.ResolvedAt:yyyy-MM-ddTHH:mm:ssZ}; it was first seen {s.FirstSeen:yyyy-MM-ddTHH:mm:ssZ}.");
+            lines.Add($"{Headline(outcome)}: {type} ({s.Severity ?? "?"}) {s.FindingId} is gone as of {(s.ResolvedAt is { } resolved ? LedgerTime.Of(resolved) : "")}; it was first seen {LedgerTime.Of(s.FirstSeen)}.");
             lines.Add($"Where: {where}.");
             if (s.Message is { } was)
             {
@@ -72,7 +74,7 @@ public static class FindingAlerts
             lines.Add("Nothing to do.");
             return string.Join("\n", lines);
         }
-        lines.Add($"{Headline(outcome)}: {type} ({f!.Severity}) {f.FindingId}, first seen {outcome.FirstSeen:yyyy-MM-ddTHH:mm:ssZ}.");
+        lines.Add($"{Headline(outcome)}: {type} ({f!.Severity}) {f.FindingId}, first seen {(outcome.FirstSeen is { } first ? LedgerTime.Of(first) : "")}.");
         lines.Add($"What: {f.Message}.");
         lines.Add($"Where: {where}.");
         lines.Add($"Why it matters: {why}");

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using PeeringAutomation.Core.Provisioning;
 using PeeringAutomation.Core.Requests;
+using PeeringAutomation.Core.Ledger;
 
 namespace PeeringAutomation.Core.Compliance;
 
@@ -70,7 +71,7 @@ public sealed partial class FindingSuppressor(IFindingStore store, PeeringPolicy
         var outcome = new SuppressionOutcome
         {
             FindingId = FindingIdPattern().IsMatch(findingId) ? findingId : "(invalid)", AskerAccount = asker, Reason = reason,
-            Until = reasons.Count == 0 ? until.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture) : untilText,
+            Until = reasons.Count == 0 ? LedgerTime.Of(until) : untilText,
         };
         if (reasons.Count > 0)
         {

@@ -7,8 +7,11 @@ namespace PeeringAutomation.Core.Provisioning;
 /// <summary>A route this request added (or found already in place, from an earlier run).</summary>
 public sealed record AddedRoute(AccountId AccountId, AwsRegion Region, RouteTableId RouteTableId, Cidr Destination);
 
-/// <summary>Security-group rules this request added to one group.</summary>
-public sealed record AddedRules(AccountId AccountId, AwsRegion Region, SecurityGroupId SecurityGroupId, int RuleCount);
+/// <summary>
+/// One group's rules for this request, all in place after the step: <see cref="RulesInPlace"/> counts the
+/// planned rules, whether this run added them or an earlier attempt did (as <see cref="AddedRoute"/> does).
+/// </summary>
+public sealed record AddedRules(AccountId AccountId, AwsRegion Region, SecurityGroupId SecurityGroupId, int RulesInPlace);
 
 /// <summary>
 /// The provisioning steps after validation. Each step is idempotent: it reads what is there

@@ -402,8 +402,7 @@ public sealed partial class RequestParser
         return expiresAt;
     }
 
-    private static string Format(DateTimeOffset time) =>
-        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
+    private static string Format(DateTimeOffset time) => Ledger.LedgerTime.Of(time);
 
     private static Dictionary<string, string>? ParseTags(JsonElement element, string path, ReasonList reasons)
     {

@@ -6,6 +6,7 @@ using PeeringAutomation.Core.Compliance;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Requests;
 using PeeringAutomation.Functions.Hosting;
+using PeeringAutomation.Core.Ledger;
 
 namespace PeeringAutomation.Functions.Compliance;
 
@@ -230,7 +231,7 @@ public sealed class PlanComplianceSweepFunction(Services? services)
         var plan = new ComplianceSweepPlan
         {
             SweepId = sweepId,
-            StartedAt = now.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+            StartedAt = LedgerTime.Of(now),
             Scopes = accounts.SelectMany(a => regions.Select(r => new ComplianceScope(a.Value, r.Value) { SweepId = sweepId })).ToList(),
             Ignored = ignored,
             Reasons = reasons,
@@ -354,7 +355,7 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
     /// <summary>SNS wants an ASCII subject under 100 characters; a longer one would fail the publish and the sweep's iteration.</summary>
     public static string SnsSubject(string subject) => subject.Length < 100 ? subject : subject[..96] + "...";
 
-    private static string Time(DateTimeOffset t) => t.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture);
+    private static string Time(DateTimeOffset t) => LedgerTime.Of(t);
 }
 
 /// <summary>Last step of CheckCompliance: counts per type over every scope, EMF metrics, the summary event.</summary>
@@ -380,7 +381,7 @@ public sealed class SummarizeComplianceFunction(Services? services)
             SuppressedCount = suppressed.Values.Sum(),
             SweepId = results.SweepId,
             StartedAt = results.StartedAt,
-            FinishedAt = Services.Clock.GetUtcNow().UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),
+            FinishedAt = LedgerTime.Of(Services.Clock.GetUtcNow()),
             FindingsByType = byType,
             FindingCount = byType.Values.Sum(),
             AccountsScanned = results.Evaluations.Where(e => !e.Failed).Select(e => e.AccountId).Distinct().Order().ToList(),

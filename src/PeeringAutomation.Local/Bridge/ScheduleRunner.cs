@@ -46,7 +46,7 @@ public sealed partial class ScheduleRunner(StackPlan plan, TargetDispatcher disp
             ["detail-type"] = "Scheduled Event",
             ["source"] = "aws.events",
             ["account"] = plan.AccountId,
-            ["time"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
+            ["time"] = Core.Ledger.LedgerTime.Of(DateTimeOffset.UtcNow),
             ["region"] = plan.Region,
             ["resources"] = new JsonArray(rule.Arn),
             ["detail"] = new JsonObject(),

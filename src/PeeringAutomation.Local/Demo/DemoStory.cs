@@ -256,8 +256,7 @@ public static class DemoStories
                 "region" => world.Vpc(name).Region,
                 "sg" or "rtb" or "subnet" => world.IdOf(name),
                 "peering" => peerings.TryGetValue(name, out var id) ? id : throw new KeyNotFoundException($"no peering from step '{name}'"),
-                "in-seconds" => DateTimeOffset.UtcNow.AddSeconds(int.Parse(name, System.Globalization.CultureInfo.InvariantCulture))
-                    .ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture),
+                "in-seconds" => Core.Ledger.LedgerTime.Of(DateTimeOffset.UtcNow.AddSeconds(int.Parse(name, System.Globalization.CultureInfo.InvariantCulture))),
                 _ => throw new FormatException($"unknown placeholder {m.Value}"),
             };
         });
