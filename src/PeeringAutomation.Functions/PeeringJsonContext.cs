@@ -42,6 +42,7 @@ namespace PeeringAutomation.Functions;
 [JsonSerializable(typeof(ChangeIntakeResult))]
 [JsonSerializable(typeof(ChangeStepInput))]
 [JsonSerializable(typeof(OutcomeResult<ChangedEvent>))]
-[JsonSerializable(typeof(OutcomeResult<ChangeRejectedEvent>))]
+[JsonSerializable(typeof(ChangeRollbackResult<ChangeRejectedEvent>))]
+[JsonSerializable(typeof(ChangeRollbackResult<ChangedEvent>))]
 [JsonSerializable(typeof(JsonElement))]
 public sealed partial class PeeringJsonContext : JsonSerializerContext;

@@ -83,6 +83,7 @@ internal sealed class ChangeWorld
             Ec2.Fault = null;
             input["error"] = new JsonObject { ["Error"] = e.GetType().Name, ["Cause"] = e.Message };
             var rolledBack = await ProvisioningWorld.InvokeAsync(new RollbackChangeFunction(World.Services).Handle, input);
+            rolledBack["alreadyApplied"]!.GetValue<bool>().ShouldBeFalse();
             return ("rolledBack", rolledBack["outcome"]!);
         }
     }
@@ -284,6 +285,27 @@ public sealed class ChangeTests
         world.Record.ExpiresAt.ShouldBe(record.ExpiresAt);
         world.Record.ChangeInProgress.ShouldBeNull();
         world.World.Ledger.Changes.Values.Single().Status.ShouldBe(ChangeStatus.RolledBack);
+    }
+
+    [Fact]
+    public async Task ChangePeering_KeepsAndReportsAChangeWhoseApplyFinishedGivenItsAnswerWasLost()
+    {
+        var world = new ChangeWorld();
+        var taken = await world.TakeAsync(new JsonObject { ["requester"] = ChangeWorld.Ingress(world.World.RequesterGroup.Value, 443, 5432) }, Requester);
+        var input = new JsonObject { ["requestId"] = taken["requestId"]!.DeepClone(), ["changeId"] = taken["changeId"]!.DeepClone() };
+        await ProvisioningWorld.InvokeAsync(new ApplyChangeFunction(world.World.Services).Handle, input.DeepClone());
+        var applied = world.Snapshot();
+        // The apply finished, but the state machine saw an error (its answer was lost) and rolls back.
+        input["error"] = new JsonObject { ["Error"] = "Lambda.Unknown", ["Cause"] = "the answer was lost" };
+
+        var rolledBack = await ProvisioningWorld.InvokeAsync(new RollbackChangeFunction(world.World.Services).Handle, input);
+
+        rolledBack["alreadyApplied"]!.GetValue<bool>().ShouldBeTrue();
+        rolledBack["outcome"]!["changeId"]!.GetValue<string>().ShouldBe(taken["changeId"]!.GetValue<string>());
+        rolledBack["outcome"]!["added"]!["requester"]!["rules"]!.AsArray().ShouldNotBeEmpty("the Peering Changed detail");
+        world.Snapshot().ShouldBe(applied, "a finished change is not undone: later changes may stand on it");
+        world.World.Ledger.Changes.Values.Single().Status.ShouldBe(ChangeStatus.Applied);
+        world.Record.Version.ShouldBe(1);
     }
 
     [Fact]

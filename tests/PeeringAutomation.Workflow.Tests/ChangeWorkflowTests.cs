@@ -7,7 +7,7 @@ namespace PeeringAutomation.Workflow.Tests;
 
 /// <summary>
 /// Changes of live peerings through the bus (README "Changing a live peering"): each test provisions its
-/// own pair (ch1-ch14: odd VPCs in team-a 111…, even in team-b 222…), then puts Peering Change Requested
+/// own pair (ch1-ch18: odd VPCs in team-a 111…, even in team-b 222…), then puts Peering Change Requested
 /// events with a side's own credentials, as a team would.
 /// </summary>
 [Collection(WorldStackCollection.Name)]
@@ -216,6 +216,28 @@ public sealed class ChangeWorkflowTests(WorldStack world)
         rejection["detail"]!["reasons"]!.AsArray().Select(r => r!["code"]!.GetValue<string>()).ShouldContain("RuleConflict");
         (await world.NetworkStateAsync("ch11")).Concat(await world.NetworkStateAsync("ch12")).ToList().ShouldBe(before);
         (await Stack.Ledger!.GetAsync(RequestId.Parse("chw-conflict")))!.Version.ShouldBe(0);
+    }
+
+    [Fact]
+    public async Task ChangePeering_KeepsAndReportsAFinishedChangeGivenTheApplyAnswerWasLost()
+    {
+        await world.ProvisionAsync(Build.Request("chw-lost", Build.Side("ch17", Build.Tcp("ch17-app", 443)), Build.Side("ch18")), "ch17", "ch18");
+        // The apply does its work and records it, then its answer is lost: the state machine's Catch rolls back.
+        Stack.InjectFault("ApplyChangeFunction", Local.Lambda.FaultTiming.AfterHandler);
+
+        var execution = await ChangeAsync(TeamA, new JsonObject
+        {
+            ["requestId"] = "chw-lost", ["changeId"] = "chw-lost-5432", ["requester"] = Ingress(("ch17-app", 443), ("ch17-app", 5432)),
+        });
+
+        execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
+        execution.StatesEntered.ShouldContain("Roll back change");
+        execution.StatesEntered.ShouldContain("Keep the applied change");
+        execution.StatesEntered.ShouldNotContain("Emit Peering Change Rejected after rollback");
+        (await PortsAsync("ch17", "ch17-app", "chw-lost")).ShouldBe([443, 5432]);
+        var changed = await OutcomeAsync("Peering Changed", "chw-lost-5432");
+        changed["detail"]!["version"]!.GetValue<int>().ShouldBe(1);
+        (await Stack.Ledger!.GetAsync(RequestId.Parse("chw-lost")))!.ChangeInProgress.ShouldBeNull();
     }
 
     [Fact]

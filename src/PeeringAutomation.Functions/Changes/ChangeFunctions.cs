@@ -303,7 +303,9 @@ public sealed class ApplyChangeFunction(Services? services)
 /// Restores exactly the state before a change whose apply failed (the same move backwards: what the
 /// change removed is added back first, then what it added is removed, DNS and the expiry tag reset),
 /// records it rolled back (the request keeps its version and is free for the next change), and reports
-/// <c>Peering Change Rejected</c> with <c>ChangeRolledBack</c> and the error.
+/// <c>Peering Change Rejected</c> with <c>ChangeRolledBack</c> and the error. A change the ledger already
+/// records as applied (the apply's answer was lost after it finished) is not undone: the result says
+/// <c>alreadyApplied</c> and carries the <c>Peering Changed</c> detail instead.
 /// </summary>
 public sealed class RollbackChangeFunction(Services? services)
 {
@@ -321,6 +323,14 @@ public sealed class RollbackChangeFunction(Services? services)
             ?? throw new PeeringRequestInvalid("the change step input is empty");
         var (record, change) = await ChangeSteps.ReadAsync(Services.Ledger, step);
         var log = new StructuredLog(Step) { RequestId = record.RequestId.Value, PeeringId = record.PeeringId?.Value };
+        if (change.Status == ChangeStatus.Applied)
+        {
+            // The apply finished and recorded it; only its answer was lost. Undoing it now could undo later
+            // changes too: the change stands, and the workflow reports it as changed.
+            log.Warn("change was applied after all", ("changeId", change.ChangeId.Value));
+            return await FunctionJson.SerializeAsync(new ChangeRollbackResult<ChangedEvent>(true, ChangedEvent.From(record, change)),
+                PeeringJsonContext.Default.ChangeRollbackResultChangedEvent);
+        }
         if (change.Status == ChangeStatus.Applying)
         {
             await Services.ChangeApplier.MoveAsync(record, change.After, change.Before);
@@ -329,7 +339,7 @@ public sealed class RollbackChangeFunction(Services? services)
         log.Warn("change rolled back", ("changeId", change.ChangeId.Value));
         log.Count("ChangesRolledBack");
         var error = step.Error is { ValueKind: JsonValueKind.Object } e ? e.GetRawText() : "unknown error";
-        return await FunctionJson.SerializeAsync(new OutcomeResult<ChangeRejectedEvent>(new ChangeRejectedEvent
+        return await FunctionJson.SerializeAsync(new ChangeRollbackResult<ChangeRejectedEvent>(false, new ChangeRejectedEvent
         {
             RequestId = record.RequestId.Value,
             ChangeId = change.ChangeId.Value,
@@ -340,11 +350,14 @@ public sealed class RollbackChangeFunction(Services? services)
             RequestedBy = change.Asker.RequestedBy,
             Reasons = [new Reason(ReasonCodes.ChangeRolledBack,
                 $"change {change.ChangeId} failed while it was applied and was rolled back to version {change.Version - 1}: {Truncate(error)}")],
-        }), PeeringJsonContext.Default.OutcomeResultChangeRejectedEvent);
+        }), PeeringJsonContext.Default.ChangeRollbackResultChangeRejectedEvent);
     }
 
     private static string Truncate(string text) => text.Length <= 1000 ? text : text[..1000] + "…";
 }
+
+/// <summary>What the rollback step answers: whether the change had been applied after all, and the event detail to emit.</summary>
+public sealed record ChangeRollbackResult<T>(bool AlreadyApplied, T Outcome);
 
 internal static class ChangeSteps
 {
