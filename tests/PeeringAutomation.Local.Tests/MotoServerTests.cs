@@ -17,6 +17,18 @@ public sealed class MotoServerTests
     }
 
     [Fact]
+    public async Task MotoServerStartAsync_RefusesAPortAnotherMotoAnswersOn()
+    {
+        // The race of parallel test projects: the port chosen is bound by someone else's moto first.
+        await using var theirs = await MotoServer.StartAsync();
+
+        var error = await Should.ThrowAsync<MotoUnavailable>(() => MotoServer.StartAsync(theirs.Port));
+
+        error.Message.ShouldContain("in use");
+        MotoProcessesOnPort(theirs.Port).Count.ShouldBe(1, "only theirs is left");
+    }
+
+    [Fact]
     public void PythonLocatorLocate_FailsWithInstallHintGivenAnOverrideWithoutMoto()
     {
         // An explicit override is the only candidate: a Python without moto must be refused, not skipped.

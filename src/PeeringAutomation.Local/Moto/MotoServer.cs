@@ -116,9 +116,14 @@ public sealed class MotoServer : IAsyncDisposable
         from moto import backends as _backends
         _modules = tuple(_backends.list_of_moto_modules())
         _backends.list_of_moto_modules = lambda: _modules
-        # One access-log line per request costs more than many requests do (we never read them).
+        # One access-log line per request costs more than many requests do (we never read them); only
+        # werkzeug's start-up line "Running on http://host:port" is kept: it proves that this process bound the port.
         import logging
-        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+        class _StartupLineOnly(logging.Filter):
+            def filter(self, record):
+                return isinstance(record.msg, str) and "Running on" in record.msg
+        logging.getLogger("werkzeug").setLevel(logging.INFO)
+        logging.getLogger("werkzeug").addFilter(_StartupLineOnly())
         from moto.server import main
         main(sys.argv[1:])
         """;
@@ -156,11 +161,27 @@ public sealed class MotoServer : IAsyncDisposable
     /// </summary>
     public static async Task<MotoServer> StartAsync(int port = 0, int? motoPortForCallbacks = null, CancellationToken ct = default)
     {
-        var python = PythonLocator.Python;
-        if (port == 0)
+        if (port != 0)
         {
-            port = FreeLoopbackPort();
+            return await StartOnAsync(port, motoPortForCallbacks, ct);
         }
+        // A free port can be taken by another process between our choice and moto's bind (test projects
+        // start their motos in parallel): moto then exits with "Address already in use", and we choose again.
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await StartOnAsync(FreeLoopbackPort(), motoPortForCallbacks, ct);
+            }
+            catch (MotoUnavailable e) when (attempt < 3 && e.Message.Contains("in use", StringComparison.OrdinalIgnoreCase))
+            {
+            }
+        }
+    }
+
+    private static async Task<MotoServer> StartOnAsync(int port, int? motoPortForCallbacks, CancellationToken ct)
+    {
+        var python = PythonLocator.Python;
         var info = new ProcessStartInfo(python)
         {
             RedirectStandardInput = true,
@@ -279,7 +300,8 @@ public sealed class MotoServer : IAsyncDisposable
             try
             {
                 using var response = await http.GetAsync(new Uri(Endpoint, "/moto-api/data.json"), ct);
-                if (response.IsSuccessStatusCode)
+                // Another moto may answer on this port while ours fails to bind it: ready only once ours said it runs there.
+                if (response.IsSuccessStatusCode && RecentOutput.Contains($"Running on {Endpoint.ToString().TrimEnd('/')}", StringComparison.Ordinal))
                 {
                     return;
                 }
