@@ -125,24 +125,15 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
 
     public async Task<IReadOnlyList<RequestRecord>> ApprovalsPastDeadlineAsync(DateTimeOffset now, CancellationToken ct = default)
     {
-        var records = new List<RequestRecord>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
+        var items = await QueryAllAsync("Query(ByStatus)", new QueryRequest
         {
-            var response = await CallAsync("Query(ByStatus)", c => dynamo.QueryAsync(new QueryRequest
-            {
-                TableName = tableName,
-                IndexName = StatusIndex,
-                KeyConditionExpression = "#status = :waiting",
-                ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status" },
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":waiting"] = S(LedgerStatus.AwaitingApproval) },
-                ExclusiveStartKey = start,
-            }, c), ct);
-            records.AddRange((response.Items ?? []).Select(ToRecord).Where(r => r.ApprovalDeadline is { } deadline && deadline <= now));
-            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (start is not null);
-        return records;
+            TableName = tableName,
+            IndexName = StatusIndex,
+            KeyConditionExpression = "#status = :waiting",
+            ExpressionAttributeNames = new Dictionary<string, string> { ["#status"] = "status" },
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":waiting"] = S(LedgerStatus.AwaitingApproval) },
+        }, ct);
+        return items.Select(ToRecord).Where(r => r.ApprovalDeadline is { } deadline && deadline <= now).ToList();
     }
 
     public async Task RecordPeeringAsync(RequestId id, PeeringConnectionId peering, CancellationToken ct = default)
@@ -205,23 +196,14 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
 
     public async Task<IReadOnlyList<RequestRecord>> ExpiredAsync(DateTimeOffset now, CancellationToken ct = default)
     {
-        var records = new List<RequestRecord>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
+        var items = await QueryAllAsync("Query(ByExpiry)", new QueryRequest
         {
-            var response = await CallAsync("Query(ByExpiry)", c => dynamo.QueryAsync(new QueryRequest
-            {
-                TableName = tableName,
-                IndexName = ExpiryIndex,
-                KeyConditionExpression = "expiryIndex = :live AND expiresAt <= :now",
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":live"] = S(LiveMarker), [":now"] = S(LedgerTime.Of(now)) },
-                ExclusiveStartKey = start,
-            }, c), ct);
-            records.AddRange((response.Items ?? []).Select(ToRecord).Where(r => r.IsLive));
-            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (start is not null);
-        return records;
+            TableName = tableName,
+            IndexName = ExpiryIndex,
+            KeyConditionExpression = "expiryIndex = :live AND expiresAt <= :now",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":live"] = S(LiveMarker), [":now"] = S(LedgerTime.Of(now)) },
+        }, ct);
+        return items.Select(ToRecord).Where(r => r.IsLive).ToList();
     }
 
     public async Task<IReadOnlyList<RequestRecord>> ListByStatusAsync(IReadOnlyCollection<string> statuses, CancellationToken ct = default)
@@ -408,26 +390,17 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
 
     public async Task<IReadOnlyList<RequestRecord>> ExpiringAsync(DateTimeOffset now, DateTimeOffset until, CancellationToken ct = default)
     {
-        var records = new List<RequestRecord>();
-        Dictionary<string, AttributeValue>? start = null;
-        do
+        var items = await QueryAllAsync("Query(ByExpiry)", new QueryRequest
         {
-            var response = await CallAsync("Query(ByExpiry)", c => dynamo.QueryAsync(new QueryRequest
+            TableName = tableName,
+            IndexName = ExpiryIndex,
+            KeyConditionExpression = "expiryIndex = :live AND expiresAt BETWEEN :now AND :until",
+            ExpressionAttributeValues = new Dictionary<string, AttributeValue>
             {
-                TableName = tableName,
-                IndexName = ExpiryIndex,
-                KeyConditionExpression = "expiryIndex = :live AND expiresAt BETWEEN :now AND :until",
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue>
-                {
-                    [":live"] = S(LiveMarker), [":now"] = S(LedgerTime.Of(now)), [":until"] = S(LedgerTime.Of(until)),
-                },
-                ExclusiveStartKey = start,
-            }, c), ct);
-            records.AddRange((response.Items ?? []).Select(ToRecord).Where(r => r.IsLive && r.ExpiresAt > now));
-            start = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
-        }
-        while (start is not null);
-        return records;
+                [":live"] = S(LiveMarker), [":now"] = S(LedgerTime.Of(now)), [":until"] = S(LedgerTime.Of(until)),
+            },
+        }, ct);
+        return items.Select(ToRecord).Where(r => r.IsLive && r.ExpiresAt > now).ToList();
     }
 
     public async Task<bool> MarkExpiryNoticeAsync(RequestId id, DateTimeOffset expiresAt, CancellationToken ct = default)
@@ -767,6 +740,20 @@ public sealed class DynamoDbRequestLedger(IAmazonDynamoDB dynamo, string tableNa
         CallAsync(operation, c => dynamo.TransactWriteItemsAsync(new TransactWriteItemsRequest { TransactItems = items }, c), ct);
 
     /// <summary>Runs one DynamoDB call; condition failures pass through for the caller, everything else maps to the Core errors.</summary>
+    /// <summary>Every item a query matches, page by page.</summary>
+    private async Task<List<Dictionary<string, AttributeValue>>> QueryAllAsync(string operation, QueryRequest query, CancellationToken ct)
+    {
+        var items = new List<Dictionary<string, AttributeValue>>();
+        do
+        {
+            var response = await CallAsync(operation, c => dynamo.QueryAsync(query, c), ct);
+            items.AddRange(response.Items ?? []);
+            query.ExclusiveStartKey = response.LastEvaluatedKey is { Count: > 0 } next ? next : null;
+        }
+        while (query.ExclusiveStartKey is not null);
+        return items;
+    }
+
     private async Task<T> CallAsync<T>(string operation, Func<CancellationToken, Task<T>> call, CancellationToken ct)
     {
         try
