@@ -22,6 +22,30 @@ public sealed class LocalAwsClient(Uri endpoint, string region, string accessKey
     /// <summary>Calls an awsJson operation, e.g. <c>("AWSStepFunctions", "1.0", "StartExecution", body)</c>.</summary>
     public async Task<JsonObject> JsonAsync(string targetPrefix, string jsonVersion, string service, string operation, JsonObject body, CancellationToken ct = default)
     {
+        // A read that meets a 5xx is asked again, as the AWS SDKs' standard retry mode does: moto's
+        // Step Functions engine runs executions on threads, and a Describe that reads an execution
+        // while its thread writes it can fail with a 500 on a busy machine (seen under load).
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await SendJsonAsync(targetPrefix, jsonVersion, service, operation, body, ct);
+            }
+            catch (LocalAwsError error) when (error.ServerSide && attempt < ReadAttempts && IsRead(operation))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(100 * attempt), ct);
+            }
+        }
+    }
+
+    private const int ReadAttempts = 4;
+
+    private static bool IsRead(string operation) =>
+        operation.StartsWith("Describe", StringComparison.Ordinal) || operation.StartsWith("List", StringComparison.Ordinal)
+        || operation.StartsWith("Get", StringComparison.Ordinal);
+
+    private async Task<JsonObject> SendJsonAsync(string targetPrefix, string jsonVersion, string service, string operation, JsonObject body, CancellationToken ct)
+    {
         using var request = new HttpRequestMessage(HttpMethod.Post, "/");
         request.Headers.TryAddWithoutValidation("X-Amz-Target", $"{targetPrefix}.{operation}");
         request.Headers.TryAddWithoutValidation("Authorization", FakeAuthorization(service));
@@ -34,7 +58,10 @@ public sealed class LocalAwsClient(Uri endpoint, string region, string accessKey
             var node = TryParse(text);
             var type = node?["__type"]?.GetValue<string>() ?? response.StatusCode.ToString();
             var message = node?["message"]?.GetValue<string>() ?? node?["Message"]?.GetValue<string>() ?? text;
-            throw new LocalAwsError(type[(type.LastIndexOf('#') + 1)..], $"{service} {operation}: {message}");
+            throw new LocalAwsError(type[(type.LastIndexOf('#') + 1)..], $"{service} {operation}: {message}")
+            {
+                ServerSide = (int)response.StatusCode >= 500,
+            };
         }
         return TryParse(text) as JsonObject ?? [];
     }
@@ -95,4 +122,7 @@ public sealed class LocalAwsError(string code, string message) : Exception(messa
 {
     /// <summary>The AWS error code, e.g. <c>ExecutionDoesNotExist</c>.</summary>
     public string Code { get; } = code;
+
+    /// <summary>The service answered 5xx: its fault, not the request's (a read may be asked again).</summary>
+    public bool ServerSide { get; init; }
 }

@@ -3,7 +3,7 @@ using Amazon.EC2;
 using Amazon.EC2.Model;
 using PeeringAutomation.Local.Hosting;
 
-namespace PeeringAutomation.Workflow.Tests;
+namespace PeeringAutomation.Workflow.Operations.Tests;
 
 [Collection(WorldStackCollection.Name)]
 public sealed class ComplianceWorkflowTests(WorldStack world)

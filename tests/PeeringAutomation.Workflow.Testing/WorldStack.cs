@@ -4,9 +4,14 @@ using System.Text.Json.Nodes;
 using PeeringAutomation.Local.Behaviour;
 using PeeringAutomation.Local.Hosting;
 
-namespace PeeringAutomation.Workflow.Tests;
+namespace PeeringAutomation.Workflow.Testing;
 
-/// <summary>The real template and the default world, one local stack for every workflow test.</summary>
+/// <summary>
+/// The real template and the default world in one local stack, shared by the workflow test classes
+/// of one test project (an xunit collection fixture). The handlers run in the test process and read
+/// process-wide environment variables, so one process holds one stack: the workflow tests are split
+/// in two projects, which <c>dotnet test</c> runs side by side, each with a stack of its own.
+/// </summary>
 public sealed class WorldStack : IAsyncLifetime
 {
     public LocalStack Stack { get; private set; } = null!;
@@ -222,10 +227,4 @@ public sealed class WorldStack : IAsyncLifetime
         var groups = await ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { GroupIds = [Stack.World.IdOf(groupName)] });
         return groups.SecurityGroups.Single().IpPermissions ?? [];
     }
-}
-
-[CollectionDefinition(Name)]
-public sealed class WorldStackCollection : ICollectionFixture<WorldStack>
-{
-    public const string Name = "default world";
 }

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 using PeeringAutomation.Core.Operations;
 using PeeringAutomation.Local.Hosting;
 
-namespace PeeringAutomation.Workflow.Tests;
+namespace PeeringAutomation.Workflow.Operations.Tests;
 
 /// <summary>
 /// <c>GET /mesh</c> in a real headless browser (Debian's chromium; CI installs it): the page renders,

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Amazon.EC2.Model;
 using PeeringAutomation.Local.Hosting;
 
-namespace PeeringAutomation.Workflow.Tests;
+namespace PeeringAutomation.Workflow.Operations.Tests;
 
 /// <summary>
 /// Issue 18 through the real CheckCompliance definition: people hear of a finding once, again after

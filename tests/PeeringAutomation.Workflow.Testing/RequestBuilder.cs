@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using PeeringAutomation.Local.World;
 
-namespace PeeringAutomation.Workflow.Tests;
+namespace PeeringAutomation.Workflow.Testing;
 
 /// <summary>Builds Peering Requested details from the world's VPC and group names.</summary>
-internal sealed class RequestBuilder(BuiltWorld world)
+public sealed class RequestBuilder(BuiltWorld world)
 {
     public JsonObject Side(string vpcName, params JsonObject[] ingress)
     {
