@@ -14,12 +14,18 @@ public sealed class PeeringRequestValidator(PeeringPolicy policy)
 
     public ValidationOutcome Validate(PeeringRequest request, SideSnapshot requester, SideSnapshot accepter)
     {
-        var reasons = CheckScope(request).ToList();
-        if (reasons.Count > 0)
-        {
-            // Nothing was read from accounts we may not act in; stop before judging state.
-            return new ValidationOutcome { Reasons = reasons };
-        }
+        var scope = CheckScope(request);
+        // Nothing was read from accounts we may not act in; stop before judging state.
+        return scope.Count > 0 ? new ValidationOutcome { Reasons = scope } : ValidateInScope(request, requester, accepter);
+    }
+
+    /// <summary>
+    /// <see cref="Validate"/> for a request whose <see cref="CheckScope"/> already passed (the intake checks
+    /// scope before it reads the snapshots, and does not check it twice).
+    /// </summary>
+    public ValidationOutcome ValidateInScope(PeeringRequest request, SideSnapshot requester, SideSnapshot accepter)
+    {
+        var reasons = new List<Reason>();
         CheckVpc("requester", request.Requester, requester.Vpc, reasons);
         CheckVpc("accepter", request.Accepter, accepter.Vpc, reasons);
         if (requester.Vpc is null || accepter.Vpc is null || reasons.Count > 0)

@@ -123,7 +123,7 @@ public sealed class RequestIntake(
             var requester = snapshots.ReadAsync(request.Requester, ct);
             var accepter = snapshots.ReadAsync(request.Accepter, ct);
             var (requesterSnapshot, accepterSnapshot) = (await requester, await accepter);
-            validation = validator.Validate(request, requesterSnapshot, accepterSnapshot);
+            validation = validator.ValidateInScope(request, requesterSnapshot, accepterSnapshot);
             reasons = validation.Reasons;
             if (validation.IsAccepted)
             {

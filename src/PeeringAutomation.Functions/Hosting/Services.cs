@@ -42,7 +42,35 @@ public sealed class Services
             ledger, settings.Policy, clock);
         ChangeApplier = new Core.Changes.ChangeApplier(gateways, Provisioner);
         ExpiryNotices = new ExpiryNotices(ledger, clock, settings.ExpiryNoticePeriod);
+        ProvisioningSteps = new ProvisioningSteps(ledger, Provisioner, Remover, gateways, Parser, clock);
+        ChangeSteps = new Core.Changes.ChangeSteps(ledger, ChangeApplier, clock);
+        TeardownIntake = new TeardownIntake(Parser, Teardowns, Decider, ExpiryNotices);
+        Teardown = new PeeringTeardown(ledger, Remover, clock);
+        SweepPlanner = new ComplianceSweepPlanner(Parser, settings.Policy, clock);
+        ScopeSweep = new ComplianceScopeSweep(Compliance, Lifecycle, Remediator, settings.ComplianceFindingsPageSize);
+        Suppressor = new FindingSuppressor(findings, settings.Policy, clock);
     }
+
+    /// <summary>Create, finish and roll back a provisioning around the ledger.</summary>
+    public ProvisioningSteps ProvisioningSteps { get; }
+
+    /// <summary>Apply and roll back a begun change.</summary>
+    public Core.Changes.ChangeSteps ChangeSteps { get; }
+
+    /// <summary>The teardown workflow's first step: a request or the schedule.</summary>
+    public TeardownIntake TeardownIntake { get; }
+
+    /// <summary>Removes one managed peering and records it torn down.</summary>
+    public PeeringTeardown Teardown { get; }
+
+    /// <summary>Which account-regions a compliance sweep covers.</summary>
+    public ComplianceSweepPlanner SweepPlanner { get; }
+
+    /// <summary>One page of one account-region's compliance sweep.</summary>
+    public ComplianceScopeSweep ScopeSweep { get; }
+
+    /// <summary>Records a platform account's suppression of a finding's alerts.</summary>
+    public FindingSuppressor Suppressor { get; }
 
     /// <summary>Parse, authorise, validate, diff and begin a <c>Peering Change Requested</c> event.</summary>
     public Core.Changes.ChangeIntake ChangeIntake { get; }

@@ -56,18 +56,6 @@ public abstract class ProvisioningStepFunction<TResult>(Services? services)
 
     protected static PeeringConnectionId PeeringOf(ProvisioningState state) =>
         state.Peering?.PeeringId ?? throw new PeeringRequestInvalid("the step input has no peering id");
-
-    /// <summary>Only the execution that claimed a request may act on it (a duplicate never gets this far).</summary>
-    protected static void OwnedBy(RequestRecord record, ProvisioningState state)
-    {
-        if (record.ExecutionArn != state.ExecutionArn)
-        {
-            throw new PeeringConflict(
-                $"request {record.RequestId} is owned by execution {record.ExecutionArn}, not {state.ExecutionArn}; not acting on it");
-        }
-    }
-
-    protected string Now => LedgerTime.Of(Services.Clock.GetUtcNow());
 }
 
 /// <summary>Creates the request's peering (or finds the one an earlier run created).</summary>
@@ -83,18 +71,13 @@ public sealed class CreatePeeringFunction(Services? services) : ProvisioningStep
 
     protected override async Task<PeeringStepResult> RunAsync(ProvisioningState state, StructuredLog log, CancellationToken ct)
     {
-        var request = RequestOf(state);
-        var record = await Services.Ledger.GetAsync(request.RequestId, ct)
-            ?? throw new PeeringRequestInvalid($"the ledger has no request {request.RequestId}: it was never claimed");
-        OwnedBy(record, state);
-        var id = await Services.Provisioner.CreateAsync(request, record.PeeringId ?? state.Plan?.ExistingPeeringId, ct);
-        if (record.PeeringId is null)
+        var created = await Services.ProvisioningSteps.CreateAsync(RequestOf(state), state.Plan, state.ExecutionArn, ct);
+        if (created.Recorded)
         {
-            await Services.Ledger.RecordPeeringAsync(request.RequestId, id, ct);
             log.Count("PeeringsCreated");
         }
-        log.PeeringId = id.Value;
-        return new PeeringStepResult(id);
+        log.PeeringId = created.Id.Value;
+        return new PeeringStepResult(created.Id);
     }
 }
 
@@ -181,26 +164,6 @@ public sealed class ConfigureDnsFunction(Services? services) : ProvisioningStepF
 /// <summary>Checks flow logs on both VPCs; builds the <c>Peering Provisioned</c> detail and the follow-up compliance check of both sides.</summary>
 public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStepFunction<ProvisionedResult>(services)
 {
-    /// <summary>
-    /// The NACL warnings; a member role without DescribeNetworkAcls (deployed before it was added) or
-    /// any other refusal costs the warnings, never the provisioned peering. Throttling is retried by the ASL.
-    /// </summary>
-    private async Task<IReadOnlyList<NaclWarning>> NaclWarningsAsync(PeeringRequest request, PeeringPlan plan, StructuredLog log, CancellationToken ct)
-    {
-        try
-        {
-            return await new NaclCheck(Services.Gateways).WarningsAsync(request, plan, ct);
-        }
-        catch (PeeringAutomationError error) when (error is not (AwsThrottled or AwsTransientFailure))
-        {
-            log.Info("network ACLs not judged", ("error", error.GetType().Name), ("message", error.Message));
-            return [];
-        }
-    }
-
-    private const string InterRegionNote =
-        "Cross-region peering: traffic between the VPCs is billed as inter-region data transfer.";
-
     public CheckFlowLogsFunction() : this(null)
     {
     }
@@ -211,38 +174,14 @@ public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStep
 
     protected override async Task<ProvisionedResult> RunAsync(ProvisioningState state, StructuredLog log, CancellationToken ct)
     {
-        var request = RequestOf(state);
-        var plan = PlanOf(state);
-        var unmonitored = await Services.Provisioner.UnmonitoredSidesAsync(request, ct);
-        var naclWarnings = await NaclWarningsAsync(request, plan, log, ct);
-        // Provisioned is recorded here, the last step before the outcome leaves.
-        await Services.Ledger.RecordAsync(request.RequestId, new StatusChange
+        var (request, plan, peering) = (RequestOf(state), PlanOf(state), PeeringOf(state));
+        var finish = await Services.ProvisioningSteps.FinishAsync(request, plan, peering, state.ExecutionArn, ct);
+        if (finish.NaclsNotJudged is { } error)
         {
-            Status = LedgerStatus.Provisioned, At = Now, ExecutionArn = state.ExecutionArn,
-            Detail = $"peering {PeeringOf(state)} active, routed and secured",
-        }, ct);
+            log.Info("network ACLs not judged", ("error", error.GetType().Name), ("message", error.Message));
+        }
         log.Count("PeeringsProvisioned");
-        var check = new ComplianceCheckDetail(
-            new[] { request.Requester.AccountId.Value, request.Accepter.AccountId.Value }.Distinct().ToList(),
-            new[] { request.Requester.Region.Value, request.Accepter.Region.Value }.Distinct().ToList());
-        return new ProvisionedResult(new ProvisionedEvent
-        {
-            RequestId = request.RequestId.Value,
-            VpcPeeringConnectionId = PeeringOf(state).Value,
-            Requester = SideRef.From(request.Requester),
-            Accepter = SideRef.From(request.Accepter),
-            RequesterRoutes = plan.Requester.Routes,
-            AccepterRoutes = plan.Accepter.Routes,
-            RequesterSecurityGroupRules = plan.Requester.GroupRules,
-            AccepterSecurityGroupRules = plan.Accepter.GroupRules,
-            DnsResolution = request.AllowDnsResolution,
-            CrossRegion = request.IsCrossRegion,
-            DataTransferNote = request.IsCrossRegion ? InterRegionNote : null,
-            VpcsWithoutFlowLogs = unmonitored.Select(SideRef.From).ToList(),
-            NaclWarnings = naclWarnings,
-            ExpiresAt = request.ExpiresAt is { } expiresAt ? LedgerTime.Of(expiresAt) : null,
-            RequestedBy = request.RequestedBy,
-        }, check);
+        return ProvisionedResult.Of(request, plan, peering, finish);
     }
 }
 
@@ -261,39 +200,19 @@ public sealed class RollbackPeeringFunction(Services? services) : ProvisioningSt
     protected override async Task<OutcomeResult<ProvisioningFailedEvent>> RunAsync(
         ProvisioningState state, StructuredLog log, CancellationToken ct)
     {
-        // Validation may itself have failed: then the request is read again from the event.
-        var request = state.Request
-            ?? (state.Event is { } envelope && Services.Parser.ParsePeeringRequested(envelope) is { IsValid: true } parsed ? parsed.Value : null);
-        var record = request is null ? null : await Services.Ledger.GetAsync(request.RequestId, ct);
-        Core.Provisioning.RemovalReport? report = null;
-        PeeringConnectionId? peeringId = null;
-        // Only what this execution claimed is rolled back, and only from what the ledger recorded.
-        if (record is not null && record.ExecutionArn == state.ExecutionArn && record.IsLive)
-        {
-            // The peering id is missing when creation failed before it was recorded: look for one
-            // carrying this request id, in case creation succeeded in AWS but its answer was lost.
-            peeringId = record.PeeringId ?? state.Peering?.PeeringId ?? (await Services.Provisioner.FindOwnPeeringAsync(request!, ct))?.Id;
-            log.PeeringId = peeringId?.Value;
-            report = await Services.Remover.RemoveAsync(record, peeringId, ct);
-            await Services.Ledger.RecordAsync(record.RequestId, new StatusChange
-            {
-                Status = LedgerStatus.Failed, At = Now, ExecutionArn = state.ExecutionArn,
-                Detail = $"{state.Error?.Error}: {Truncate(state.Error?.Cause)}", ReleasePair = record.Pair,
-            }, ct);
-        }
+        var failure = $"{state.Error?.Error}: {ProvisioningSteps.Truncate(state.Error?.Cause)}";
+        var rollback = await Services.ProvisioningSteps.RollbackAsync(state.Request, state.Event, state.ExecutionArn, state.Peering?.PeeringId, failure, ct);
+        log.PeeringId = rollback.PeeringId?.Value ?? log.PeeringId;
         log.Count("PeeringsFailed");
         return new OutcomeResult<ProvisioningFailedEvent>(new ProvisioningFailedEvent
         {
-            RequestId = request?.RequestId.Value,
-            VpcPeeringConnectionId = peeringId?.Value,
-            Requester = request is null ? null : SideRef.From(request.Requester),
-            Accepter = request is null ? null : SideRef.From(request.Accepter),
+            RequestId = rollback.Request?.RequestId.Value,
+            VpcPeeringConnectionId = rollback.PeeringId?.Value,
+            Requester = rollback.Request is { } r ? SideRef.From(r.Requester) : null,
+            Accepter = rollback.Request is { } a ? SideRef.From(a.Accepter) : null,
             Error = state.Error?.Error,
-            Cause = Truncate(state.Error?.Cause),
-            RolledBack = report,
+            Cause = ProvisioningSteps.Truncate(state.Error?.Cause),
+            RolledBack = rollback.Removed,
         });
     }
-
-    // An error's cause can be a whole stack trace: the event and the ledger carry its start.
-    private static string? Truncate(string? text) => text is { Length: > 2000 } ? text[..2000] + "…" : text;
 }
