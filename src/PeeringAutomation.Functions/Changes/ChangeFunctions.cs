@@ -323,15 +323,20 @@ public sealed class RollbackChangeFunction(Services? services)
         var log = new StructuredLog(Step) { RequestId = record.RequestId.Value, PeeringId = record.PeeringId?.Value };
         if (change.Status == ChangeStatus.Applied)
         {
-            // The apply finished and recorded it; only its answer was lost: the change stands, reported as changed.
-            log.Warn("change was applied after all", ("changeId", change.ChangeId.Value));
-            return await FunctionJson.SerializeAsync(new ChangeRollbackResult<ChangedEvent>(true, ChangedEvent.From(record, change)),
-                PeeringJsonContext.Default.ChangeRollbackResultChangedEvent);
+            return await AppliedAfterAllAsync(log, record, change);
         }
         log.Warn("change rolled back", ("changeId", change.ChangeId.Value));
         log.Count("ChangesRolledBack");
         return await FunctionJson.SerializeAsync(new ChangeRollbackResult<ChangeRejectedEvent>(false, RolledBack(record, change, step.Error)),
             PeeringJsonContext.Default.ChangeRollbackResultChangeRejectedEvent);
+    }
+
+    /// <summary>The apply finished and recorded it; only its answer was lost: the change stands, reported as changed.</summary>
+    private static async Task<Stream> AppliedAfterAllAsync(StructuredLog log, RequestRecord record, ChangeRecord change)
+    {
+        log.Warn("change was applied after all", ("changeId", change.ChangeId.Value));
+        return await FunctionJson.SerializeAsync(new ChangeRollbackResult<ChangedEvent>(true, ChangedEvent.From(record, change)),
+            PeeringJsonContext.Default.ChangeRollbackResultChangedEvent);
     }
 
     private static ChangeRejectedEvent RolledBack(RequestRecord record, ChangeRecord change, JsonElement? failure)

@@ -61,8 +61,13 @@ public sealed record PeeringStepResult(PeeringConnectionId PeeringId);
 
 public sealed record AcceptanceResult(string Status, int Attempt);
 
+/// <summary>
+/// What ConfigureRoutes added. No later step reads it (the rollback and teardown work from the ledger record):
+/// the ASL keeps it at <c>$.routes</c> (ResultSelector <c>$.Payload.added</c>) so the execution history shows it.
+/// </summary>
 public sealed record RoutesResult(IReadOnlyList<AddedRoute> Added);
 
+/// <summary>What ConfigureSecurityGroups put in place, kept at <c>$.securityGroups</c> for the execution history like <see cref="RoutesResult"/>.</summary>
 public sealed record SecurityGroupsResult(IReadOnlyList<AddedRules> Added);
 
 public sealed record StepError([property: JsonPropertyName("Error")] string? Error, [property: JsonPropertyName("Cause")] string? Cause);
@@ -146,6 +151,17 @@ public sealed record ProvisioningFailedEvent
 
     /// <summary>What the rollback removed; null when nothing had been created.</summary>
     public RemovalReport? RolledBack { get; init; }
+
+    public static ProvisioningFailedEvent Of(ProvisioningRollback rollback, StepError? error) => new()
+    {
+        RequestId = rollback.Request?.RequestId.Value,
+        VpcPeeringConnectionId = rollback.PeeringId?.Value,
+        Requester = rollback.Request is { } r ? SideRef.From(r.Requester) : null,
+        Accepter = rollback.Request is { } a ? SideRef.From(a.Accepter) : null,
+        Error = error?.Error,
+        Cause = ProvisioningSteps.Truncate(error?.Cause),
+        RolledBack = rollback.Removed,
+    };
 }
 
 /// <summary>Wraps a step's event detail under <c>outcome</c>, where the state machine reads it.</summary>
