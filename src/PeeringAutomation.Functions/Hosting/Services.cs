@@ -27,18 +27,18 @@ public sealed class Services
         Ledger = ledger;
         Clock = clock;
         Parser = new RequestParser(clock);
-        Validator = new PeeringRequestValidator(settings.Policy);
+        Planner = new PeeringPlanner(settings.Policy);
         Snapshots = new SnapshotReader(gateways);
         Authorizer = new RequestAuthorizer(settings.Policy);
-        Intake = new RequestIntake(Parser, Validator, Snapshots, new RequestClaimer(ledger, gateways, clock), Authorizer,
+        Intake = new RequestIntake(Parser, Planner, Snapshots, new RequestClaimer(ledger, gateways, clock), Authorizer,
             new Core.Approvals.ApprovalTriggers(settings.Policy, Authorizer), ledger, settings.Policy, clock);
-        Decider = new Core.Approvals.ApprovalDecider(Parser, Validator, Snapshots, ledger, clock);
+        Decider = new Core.Approvals.ApprovalDecider(Parser, Planner, Snapshots, ledger, clock);
         Provisioner = new PeeringProvisioner(gateways);
         Remover = new PeeringRemover(gateways, settings.Policy);
         Teardowns = new TeardownResolver(ledger, gateways, Authorizer, settings.Policy, clock);
         AutoAcceptor = new AutoAcceptor(gateways, ledger, settings.Policy, clock);
         Compliance = new ComplianceEvaluator(gateways, ledger, settings.Policy, clock);
-        ChangeIntake = new Core.Changes.ChangeIntake(Parser, Validator, Snapshots, new Core.Approvals.ApprovalTriggers(settings.Policy, Authorizer),
+        ChangeIntake = new Core.Changes.ChangeIntake(Parser, Planner, Snapshots, new Core.Approvals.ApprovalTriggers(settings.Policy, Authorizer),
             ledger, settings.Policy, clock);
         ChangeApplier = new Core.Changes.ChangeApplier(gateways, Provisioner);
         ExpiryNotices = new ExpiryNotices(ledger, clock, settings.ExpiryNoticePeriod);
@@ -104,7 +104,7 @@ public sealed class Services
 
     public RequestParser Parser { get; }
 
-    public PeeringRequestValidator Validator { get; }
+    public PeeringPlanner Planner { get; }
 
     public SnapshotReader Snapshots { get; }
 

@@ -14,7 +14,7 @@ namespace PeeringAutomation.Functions.Provisioning;
 /// return its result. Errors propagate unchanged: Step Functions sees the exception's class name
 /// and the state machine decides (retry, roll back).
 /// </summary>
-public abstract class ProvisioningStepFunction<TResult>(Services? services)
+public abstract class ProvisioningStepHandler<TResult>(Services? services)
 {
     protected Services Services => services ?? Services.Default;
 
@@ -28,11 +28,7 @@ public abstract class ProvisioningStepFunction<TResult>(Services? services)
     {
         var state = await JsonSerializer.DeserializeAsync(input, PeeringJsonContext.Default.ProvisioningState)
             ?? throw new PeeringRequestInvalid("the step input is empty");
-        var log = new StructuredLog(Step)
-        {
-            RequestId = state.Request?.RequestId.Value,
-            PeeringId = state.Peering?.PeeringId.Value,
-        };
+        var log = new StructuredLog(Step) { RequestId = state.Request?.RequestId.Value, PeeringId = state.Peering?.PeeringId.Value };
         try
         {
             var result = await RunAsync(state, log, CancellationToken.None);
@@ -59,7 +55,7 @@ public abstract class ProvisioningStepFunction<TResult>(Services? services)
 }
 
 /// <summary>Creates the request's peering (or finds the one an earlier run created).</summary>
-public sealed class CreatePeeringFunction(Services? services) : ProvisioningStepFunction<PeeringStepResult>(services)
+public sealed class CreatePeeringFunction(Services? services) : ProvisioningStepHandler<PeeringStepResult>(services)
 {
     public CreatePeeringFunction() : this(null)
     {
@@ -82,7 +78,7 @@ public sealed class CreatePeeringFunction(Services? services) : ProvisioningStep
 }
 
 /// <summary>Accepts the peering in the accepter's account and region and reports its status (the wait loop re-enters here).</summary>
-public sealed class AcceptPeeringFunction(Services? services) : ProvisioningStepFunction<AcceptanceResult>(services)
+public sealed class AcceptPeeringFunction(Services? services) : ProvisioningStepHandler<AcceptanceResult>(services)
 {
     public AcceptPeeringFunction() : this(null)
     {
@@ -101,7 +97,7 @@ public sealed class AcceptPeeringFunction(Services? services) : ProvisioningStep
 }
 
 /// <summary>Adds the planned routes on both sides.</summary>
-public sealed class ConfigureRoutesFunction(Services? services) : ProvisioningStepFunction<RoutesResult>(services)
+public sealed class ConfigureRoutesFunction(Services? services) : ProvisioningStepHandler<RoutesResult>(services)
 {
     public ConfigureRoutesFunction() : this(null)
     {
@@ -122,7 +118,7 @@ public sealed class ConfigureRoutesFunction(Services? services) : ProvisioningSt
 }
 
 /// <summary>Opens the requested ports from the peer VPC on both sides.</summary>
-public sealed class ConfigureSecurityGroupsFunction(Services? services) : ProvisioningStepFunction<SecurityGroupsResult>(services)
+public sealed class ConfigureSecurityGroupsFunction(Services? services) : ProvisioningStepHandler<SecurityGroupsResult>(services)
 {
     public ConfigureSecurityGroupsFunction() : this(null)
     {
@@ -143,7 +139,7 @@ public sealed class ConfigureSecurityGroupsFunction(Services? services) : Provis
 }
 
 /// <summary>Allows DNS resolution from the remote VPC on both sides.</summary>
-public sealed class ConfigureDnsFunction(Services? services) : ProvisioningStepFunction<PeeringStepResult>(services)
+public sealed class ConfigureDnsFunction(Services? services) : ProvisioningStepHandler<PeeringStepResult>(services)
 {
     public ConfigureDnsFunction() : this(null)
     {
@@ -162,7 +158,7 @@ public sealed class ConfigureDnsFunction(Services? services) : ProvisioningStepF
 }
 
 /// <summary>Checks flow logs on both VPCs; builds the <c>Peering Provisioned</c> detail and the follow-up compliance check of both sides.</summary>
-public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStepFunction<ProvisionedResult>(services)
+public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStepHandler<ProvisionedResult>(services)
 {
     public CheckFlowLogsFunction() : this(null)
     {
@@ -186,7 +182,7 @@ public sealed class CheckFlowLogsFunction(Services? services) : ProvisioningStep
 }
 
 /// <summary>Removes what the request added and builds the <c>Peering Provisioning Failed</c> event detail.</summary>
-public sealed class RollbackPeeringFunction(Services? services) : ProvisioningStepFunction<OutcomeResult<ProvisioningFailedEvent>>(services)
+public sealed class RollbackPeeringFunction(Services? services) : ProvisioningStepHandler<OutcomeResult<ProvisioningFailedEvent>>(services)
 {
     public RollbackPeeringFunction() : this(null)
     {
@@ -204,15 +200,6 @@ public sealed class RollbackPeeringFunction(Services? services) : ProvisioningSt
         var rollback = await Services.ProvisioningSteps.RollbackAsync(state.Request, state.Event, state.ExecutionArn, state.Peering?.PeeringId, failure, ct);
         log.PeeringId = rollback.PeeringId?.Value ?? log.PeeringId;
         log.Count("PeeringsFailed");
-        return new OutcomeResult<ProvisioningFailedEvent>(new ProvisioningFailedEvent
-        {
-            RequestId = rollback.Request?.RequestId.Value,
-            VpcPeeringConnectionId = rollback.PeeringId?.Value,
-            Requester = rollback.Request is { } r ? SideRef.From(r.Requester) : null,
-            Accepter = rollback.Request is { } a ? SideRef.From(a.Accepter) : null,
-            Error = state.Error?.Error,
-            Cause = ProvisioningSteps.Truncate(state.Error?.Cause),
-            RolledBack = rollback.Removed,
-        });
+        return new OutcomeResult<ProvisioningFailedEvent>(ProvisioningFailedEvent.Of(rollback, state.Error));
     }
 }

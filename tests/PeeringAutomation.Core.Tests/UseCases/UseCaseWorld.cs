@@ -31,12 +31,12 @@ internal sealed class UseCaseWorld : PeeringWorld
         var rules = policy ?? Policy();
         Clock = clock ?? TimeProvider.System;
         Parser = new RequestParser(Clock);
-        var validator = new PeeringRequestValidator(rules);
+        var planner = new PeeringPlanner(rules);
         var snapshots = new SnapshotReader(Ec2);
         var authorizer = new RequestAuthorizer(rules);
-        Intake = new RequestIntake(Parser, validator, snapshots, new RequestClaimer(Ledger, Ec2, Clock), authorizer,
+        Intake = new RequestIntake(Parser, planner, snapshots, new RequestClaimer(Ledger, Ec2, Clock), authorizer,
             new ApprovalTriggers(rules, authorizer), Ledger, rules, Clock);
-        var decider = new ApprovalDecider(Parser, validator, snapshots, Ledger, Clock);
+        var decider = new ApprovalDecider(Parser, planner, snapshots, Ledger, Clock);
         Provisioner = new PeeringProvisioner(Ec2);
         var remover = new PeeringRemover(Ec2, rules);
         Steps = new ProvisioningSteps(Ledger, Provisioner, remover, Ec2, Parser, Clock);
