@@ -51,7 +51,7 @@ public sealed record DecisionOutcome
 /// compare-and-set on <c>AwaitingApproval</c>, so a decision delivered twice, or two at once, has one effect.
 /// </summary>
 public sealed class ApprovalDecider(
-    RequestParser parser, PeeringRequestValidator validator, SnapshotReader snapshots, IRequestLedger ledger, TimeProvider clock)
+    RequestParser parser, PeeringPlanner planner, SnapshotReader snapshots, IRequestLedger ledger, TimeProvider clock)
 {
     public const string DetailType = "Peering Approval Decided";
 
@@ -118,7 +118,7 @@ public sealed class ApprovalDecider(
 
         // All approvals are in: validate again against what AWS looks like now.
         var request = ParseRequest(record);
-        var validation = validator.Validate(request,
+        var validation = planner.Plan(request,
             await snapshots.ReadAsync(request.Requester, ct), await snapshots.ReadAsync(request.Accepter, ct));
         if (!validation.IsAccepted)
         {

@@ -57,7 +57,7 @@ public sealed record ChangeIntakeOutcome
 /// </summary>
 public sealed class ChangeIntake(
     RequestParser parser,
-    PeeringRequestValidator validator,
+    PeeringPlanner planner,
     SnapshotReader snapshots,
     ApprovalTriggers approvals,
     IRequestLedger ledger,
@@ -125,7 +125,7 @@ public sealed class ChangeIntake(
                 $"peering {record.PeeringId} of request {record.RequestId} is {(peering?.Status ?? "gone")} in EC2; it cannot be changed");
         }
         var ruleDescription = ManagedMarkers.RuleDescription(record.RequestId);
-        var validation = validator.Validate(desired,
+        var validation = planner.Plan(desired,
             WithoutOwn(requesterSnapshot, record.PeeringId!.Value, ruleDescription),
             WithoutOwn(accepterSnapshot, record.PeeringId!.Value, ruleDescription));
         reasons.AddRange(validation.Reasons);

@@ -95,8 +95,8 @@ public sealed record PeeringPlan
     public PeeringConnectionId? ExistingPeeringId { get; init; }
 }
 
-/// <summary>The result of validating a request: either a plan or the reasons it was refused.</summary>
-public sealed record ValidationOutcome
+/// <summary>What the planner made of a request: either a plan or every reason it was refused.</summary>
+public sealed record PlanningOutcome
 {
     public PeeringPlan? Plan { get; init; }
 

@@ -38,7 +38,7 @@ public sealed record IntakeOutcome
 /// </summary>
 public sealed class RequestIntake(
     RequestParser parser,
-    PeeringRequestValidator validator,
+    PeeringPlanner planner,
     SnapshotReader snapshots,
     RequestClaimer claimer,
     RequestAuthorizer authorizer,
@@ -114,16 +114,16 @@ public sealed class RequestIntake(
         var reasons = authorizer.AuthorizeRequest(request, envelopeParts.Account);
         if (reasons.Count == 0)
         {
-            reasons = validator.CheckScope(request);
+            reasons = planner.CheckScope(request);
         }
-        ValidationOutcome? validation = null;
+        PlanningOutcome? validation = null;
         IReadOnlyList<RequiredApproval> needed = [];
         if (reasons.Count == 0)
         {
             var requester = snapshots.ReadAsync(request.Requester, ct);
             var accepter = snapshots.ReadAsync(request.Accepter, ct);
             var (requesterSnapshot, accepterSnapshot) = (await requester, await accepter);
-            validation = validator.Validate(request, requesterSnapshot, accepterSnapshot);
+            validation = planner.PlanInScope(request, requesterSnapshot, accepterSnapshot);
             reasons = validation.Reasons;
             if (validation.IsAccepted)
             {

@@ -19,6 +19,9 @@ public sealed partial class RequestParser
     /// <summary>The <c>source</c> of every request event.</summary>
     public const string EventSource = "vpc-peering";
 
+    /// <summary>The source of every event the automation puts (outcomes, findings, its own follow-up requests).</summary>
+    public const string AutomationSource = "vpc-peering.automation";
+
     /// <summary>The <c>detail-type</c> of a provisioning request.</summary>
     public const string PeeringRequestedDetailType = "Peering Requested";
 
@@ -71,6 +74,13 @@ public sealed partial class RequestParser
     public RequestParseResult<ComplianceCheckRequest> ParseComplianceCheckRequested(JsonElement envelope) =>
         Parse(envelope, ComplianceCheckRequestedDetailType, ParseComplianceDetail);
 
+    /// <summary>
+    /// Parses a <c>Compliance Check Requested</c> event that the automation itself put (source
+    /// <see cref="AutomationSource"/>): the provisioning workflow asks for a check of a new peering's two sides.
+    /// </summary>
+    public RequestParseResult<ComplianceCheckRequest> ParseAutomationComplianceCheck(JsonElement envelope) =>
+        Parse(envelope, ComplianceCheckRequestedDetailType, ParseComplianceDetail, AutomationSource);
+
     /// <summary>Parses a <c>Compliance Check Requested</c> EventBridge event given as JSON text.</summary>
     public RequestParseResult<ComplianceCheckRequest> ParseComplianceCheckRequested(string json) =>
         ParseText(json, ParseComplianceCheckRequested);
@@ -100,7 +110,7 @@ public sealed partial class RequestParser
     /// Checks the envelope, then the detail. Both are checked even when the envelope is wrong,
     /// so the sender sees every problem at once.
     /// </summary>
-    private static RequestParseResult<T> Parse<T>(JsonElement envelope, string detailType, DetailParser<T> parseDetail)
+    private static RequestParseResult<T> Parse<T>(JsonElement envelope, string detailType, DetailParser<T> parseDetail, string source = EventSource)
         where T : class
     {
         var reasons = new ReasonList();
@@ -119,7 +129,7 @@ public sealed partial class RequestParser
         {
             // Unknown envelope fields are fine: EventBridge owns the envelope and adds fields
             // (replay-name, for one). Only the detail is the team's, and only it is strict.
-            ExpectText(envelope, "source", EventSource, reasons);
+            ExpectText(envelope, "source", source, reasons);
             ExpectText(envelope, "detail-type", detailType, reasons);
             JsonElement? eventId = envelope.TryGetProperty("id", out var id) ? id : null;
             if (!envelope.TryGetProperty("detail", out var detail))

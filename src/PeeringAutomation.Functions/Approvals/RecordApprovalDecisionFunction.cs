@@ -28,39 +28,41 @@ public sealed class RecordApprovalDecisionFunction(Services? services)
         var log = new StructuredLog("RecordApprovalDecision") { RequestId = outcome.RequestId };
         log.Info("approval decision", ("result", outcome.Result.ToString()), ("decider", outcome.Decider));
         log.Count("ApprovalDecisions" + outcome.Result);
-        var result = outcome.Result switch
-        {
-            DecisionResult.Approved => new ValidationResult
-            {
-                Accepted = true, RequestId = outcome.RequestId, ExecutionArn = executionArn, Request = outcome.Request, Plan = outcome.Plan,
-            },
-            DecisionResult.Rejected => new ValidationResult
-            {
-                Accepted = false, RequestId = outcome.RequestId, ExecutionArn = executionArn,
-                Outcome = new RejectionEvent
-                {
-                    RequestId = outcome.RequestId,
-                    Requester = outcome.Record is { } r ? SideRef.From(r.Requester) : null,
-                    Accepter = outcome.Record is { } a ? SideRef.From(a.Accepter) : null,
-                    Reasons = outcome.Reasons,
-                    RequestedBy = outcome.Record?.Asker.RequestedBy,
-                    DecidedBy = outcome.Decider,
-                },
-            },
-            _ => new ValidationResult
-            {
-                Accepted = false, RequestId = outcome.RequestId, ExecutionArn = executionArn,
-                DecisionNoted = new DecisionNotedEvent
-                {
-                    RequestId = outcome.RequestId,
-                    Result = outcome.Result == DecisionResult.Recorded ? "recorded" : "ignored",
-                    Decider = outcome.Decider,
-                    Reasons = outcome.Reasons,
-                    Pending = (outcome.Record?.Approvals ?? []).Where(p => !p.IsGiven)
-                        .Select(p => new ApproverGroup(p.Code, p.Reason, p.Approvers, p.ApprovedBy)).ToList(),
-                },
-            },
-        };
-        return await FunctionJson.SerializeAsync(result, PeeringJsonContext.Default.ValidationResult);
+        return await FunctionJson.SerializeAsync(Result(outcome, executionArn), PeeringJsonContext.Default.ValidationResult);
     }
+
+    /// <summary>The answer in the shape of the Validate step.</summary>
+    internal static ValidationResult Result(DecisionOutcome outcome, string? executionArn) => outcome.Result switch
+    {
+        DecisionResult.Approved => new ValidationResult
+        {
+            Accepted = true, RequestId = outcome.RequestId, ExecutionArn = executionArn, Request = outcome.Request, Plan = outcome.Plan,
+        },
+        DecisionResult.Rejected => new ValidationResult
+        {
+            Accepted = false, RequestId = outcome.RequestId, ExecutionArn = executionArn,
+            Outcome = new RejectionEvent
+            {
+                RequestId = outcome.RequestId,
+                Requester = outcome.Record is { } r ? SideRef.From(r.Requester) : null,
+                Accepter = outcome.Record is { } a ? SideRef.From(a.Accepter) : null,
+                Reasons = outcome.Reasons,
+                RequestedBy = outcome.Record?.Asker.RequestedBy,
+                DecidedBy = outcome.Decider,
+            },
+        },
+        _ => new ValidationResult
+        {
+            Accepted = false, RequestId = outcome.RequestId, ExecutionArn = executionArn,
+            DecisionNoted = new DecisionNotedEvent
+            {
+                RequestId = outcome.RequestId,
+                Result = outcome.Result == DecisionResult.Recorded ? "recorded" : "ignored",
+                Decider = outcome.Decider,
+                Reasons = outcome.Reasons,
+                Pending = (outcome.Record?.Approvals ?? []).Where(p => !p.IsGiven)
+                    .Select(p => new ApproverGroup(p.Code, p.Reason, p.Approvers, p.ApprovedBy)).ToList(),
+            },
+        },
+    };
 }

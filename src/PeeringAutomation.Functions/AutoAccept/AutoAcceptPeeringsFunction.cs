@@ -46,6 +46,23 @@ public sealed record AcceptanceScanResult
     public required IReadOnlyList<ScanFailure> ScanFailures { get; init; }
 
     public required int ScopesScanned { get; init; }
+
+    public static AcceptanceScanResult Of(AcceptanceScan scan) => new()
+    {
+        AutoAccepted = scan.Decisions.Where(d => d.Action == AutoAcceptor.Accepted)
+            .Select(d => new AutoAcceptedEvent
+            {
+                VpcPeeringConnectionId = d.PeeringId.Value, Requester = SideRef.From(d.Requester), Accepter = SideRef.From(d.Accepter),
+            }).ToList(),
+        Refused = scan.Decisions.Where(d => d.Action is AutoAcceptor.Refused or AutoAcceptor.Rejected)
+            .Select(d => new AcceptanceRefusedEvent
+            {
+                VpcPeeringConnectionId = d.PeeringId.Value, Requester = SideRef.From(d.Requester), Accepter = SideRef.From(d.Accepter),
+                Action = d.Action == AutoAcceptor.Rejected ? "rejected" : "left-pending", Reasons = d.Reasons,
+            }).ToList(),
+        ScanFailures = scan.Failures,
+        ScopesScanned = scan.ScopesScanned,
+    };
 }
 
 /// <summary>
@@ -67,22 +84,7 @@ public sealed class AutoAcceptPeeringsFunction(Services? services)
     {
         var log = new StructuredLog(Step);
         var scan = await Services.AutoAcceptor.ScanAsync();
-        var result = new AcceptanceScanResult
-        {
-            AutoAccepted = scan.Decisions.Where(d => d.Action == AutoAcceptor.Accepted)
-                .Select(d => new AutoAcceptedEvent
-                {
-                    VpcPeeringConnectionId = d.PeeringId.Value, Requester = SideRef.From(d.Requester), Accepter = SideRef.From(d.Accepter),
-                }).ToList(),
-            Refused = scan.Decisions.Where(d => d.Action is AutoAcceptor.Refused or AutoAcceptor.Rejected)
-                .Select(d => new AcceptanceRefusedEvent
-                {
-                    VpcPeeringConnectionId = d.PeeringId.Value, Requester = SideRef.From(d.Requester), Accepter = SideRef.From(d.Accepter),
-                    Action = d.Action == AutoAcceptor.Rejected ? "rejected" : "left-pending", Reasons = d.Reasons,
-                }).ToList(),
-            ScanFailures = scan.Failures,
-            ScopesScanned = scan.ScopesScanned,
-        };
+        var result = AcceptanceScanResult.Of(scan);
         log.Info("acceptance scan finished", ("accepted", result.AutoAccepted.Count), ("refused", result.Refused.Count),
             ("scanFailures", result.ScanFailures.Count));
         log.Count("PeeringsAutoAccepted", result.AutoAccepted.Count);

@@ -288,10 +288,8 @@ public sealed class ApplyChangeFunction(Services? services)
     {
         var step = await JsonSerializer.DeserializeAsync(input, PeeringJsonContext.Default.ChangeStepInput)
             ?? throw new PeeringRequestInvalid("the change step input is empty");
-        var (record, change) = await ChangeSteps.ReadAsync(Services.Ledger, step);
+        var (record, change) = await Services.ChangeSteps.ApplyAsync(RequestId.Parse(step.RequestId), RequestId.Parse(step.ChangeId));
         var log = new StructuredLog(Step) { RequestId = record.RequestId.Value, PeeringId = record.PeeringId?.Value };
-        await Services.ChangeApplier.MoveAsync(record, change.Before, change.After);
-        await Services.Ledger.FinishChangeAsync(change, applied: true, LedgerTime.Of(Services.Clock.GetUtcNow()));
         log.Info("change applied", ("changeId", change.ChangeId.Value), ("version", change.Version));
         log.Count("PeeringsChanged");
         return await FunctionJson.SerializeAsync(new OutcomeResult<ChangedEvent>(ChangedEvent.From(record, change)),
@@ -321,25 +319,30 @@ public sealed class RollbackChangeFunction(Services? services)
     {
         var step = await JsonSerializer.DeserializeAsync(input, PeeringJsonContext.Default.ChangeStepInput)
             ?? throw new PeeringRequestInvalid("the change step input is empty");
-        var (record, change) = await ChangeSteps.ReadAsync(Services.Ledger, step);
+        var (record, change) = await Services.ChangeSteps.RollbackAsync(RequestId.Parse(step.RequestId), RequestId.Parse(step.ChangeId));
         var log = new StructuredLog(Step) { RequestId = record.RequestId.Value, PeeringId = record.PeeringId?.Value };
         if (change.Status == ChangeStatus.Applied)
         {
-            // The apply finished and recorded it; only its answer was lost. Undoing it now could undo later
-            // changes too: the change stands, and the workflow reports it as changed.
-            log.Warn("change was applied after all", ("changeId", change.ChangeId.Value));
-            return await FunctionJson.SerializeAsync(new ChangeRollbackResult<ChangedEvent>(true, ChangedEvent.From(record, change)),
-                PeeringJsonContext.Default.ChangeRollbackResultChangedEvent);
-        }
-        if (change.Status == ChangeStatus.Applying)
-        {
-            await Services.ChangeApplier.MoveAsync(record, change.After, change.Before);
-            await Services.Ledger.FinishChangeAsync(change, applied: false, LedgerTime.Of(Services.Clock.GetUtcNow()));
+            return await AppliedAfterAllAsync(log, record, change);
         }
         log.Warn("change rolled back", ("changeId", change.ChangeId.Value));
         log.Count("ChangesRolledBack");
-        var error = step.Error is { ValueKind: JsonValueKind.Object } e ? e.GetRawText() : "unknown error";
-        return await FunctionJson.SerializeAsync(new ChangeRollbackResult<ChangeRejectedEvent>(false, new ChangeRejectedEvent
+        return await FunctionJson.SerializeAsync(new ChangeRollbackResult<ChangeRejectedEvent>(false, RolledBack(record, change, step.Error)),
+            PeeringJsonContext.Default.ChangeRollbackResultChangeRejectedEvent);
+    }
+
+    /// <summary>The apply finished and recorded it; only its answer was lost: the change stands, reported as changed.</summary>
+    private static async Task<Stream> AppliedAfterAllAsync(StructuredLog log, RequestRecord record, ChangeRecord change)
+    {
+        log.Warn("change was applied after all", ("changeId", change.ChangeId.Value));
+        return await FunctionJson.SerializeAsync(new ChangeRollbackResult<ChangedEvent>(true, ChangedEvent.From(record, change)),
+            PeeringJsonContext.Default.ChangeRollbackResultChangedEvent);
+    }
+
+    private static ChangeRejectedEvent RolledBack(RequestRecord record, ChangeRecord change, JsonElement? failure)
+    {
+        var error = failure is { ValueKind: JsonValueKind.Object } e ? e.GetRawText() : "unknown error";
+        return new ChangeRejectedEvent
         {
             RequestId = record.RequestId.Value,
             ChangeId = change.ChangeId.Value,
@@ -350,7 +353,7 @@ public sealed class RollbackChangeFunction(Services? services)
             RequestedBy = change.Asker.RequestedBy,
             Reasons = [new Reason(ReasonCodes.ChangeRolledBack,
                 $"change {change.ChangeId} failed while it was applied and was rolled back to version {change.Version - 1}: {Truncate(error)}")],
-        }), PeeringJsonContext.Default.ChangeRollbackResultChangeRejectedEvent);
+        };
     }
 
     private static string Truncate(string text) => text.Length <= 1000 ? text : text[..1000] + "…";
@@ -358,16 +361,3 @@ public sealed class RollbackChangeFunction(Services? services)
 
 /// <summary>What the rollback step answers: whether the change had been applied after all, and the event detail to emit.</summary>
 public sealed record ChangeRollbackResult<T>(bool AlreadyApplied, T Outcome);
-
-internal static class ChangeSteps
-{
-    public static async Task<(RequestRecord Record, ChangeRecord Change)> ReadAsync(IRequestLedger ledger, ChangeStepInput step)
-    {
-        var requestId = RequestId.Parse(step.RequestId);
-        var record = await ledger.GetAsync(requestId)
-            ?? throw new PeeringRequestInvalid($"the ledger has no request {step.RequestId}");
-        var change = await ledger.GetChangeAsync(requestId, RequestId.Parse(step.ChangeId))
-            ?? throw new PeeringRequestInvalid($"the ledger has no change {step.ChangeId} of request {step.RequestId}");
-        return (record, change);
-    }
-}

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 using PeeringAutomation.Core;
 using PeeringAutomation.Core.Compliance;
@@ -41,6 +40,15 @@ public sealed record ComplianceSweepPlan
 
     /// <summary>Set when the request was malformed: nothing is scanned.</summary>
     public IReadOnlyList<Reason>? Reasons { get; init; }
+
+    public static ComplianceSweepPlan Of(SweepPlan plan) => new()
+    {
+        SweepId = plan.SweepId,
+        StartedAt = plan.StartedAt,
+        Scopes = plan.Scopes.Select(s => new ComplianceScope(s.Account.Value, s.Region.Value) { SweepId = plan.SweepId }).ToList(),
+        Ignored = plan.Ignored,
+        Reasons = plan.Reasons,
+    };
 }
 
 /// <summary>One <c>PutEvents</c> entry, as the <c>events:putEvents</c> integration takes it.</summary>
@@ -176,6 +184,31 @@ public sealed record ComplianceSummary
     public required int ApiCalls { get; init; }
 
     public IReadOnlyList<string> Ignored { get; init; } = [];
+
+    /// <summary>Counts per type over every scope of the sweep.</summary>
+    public static ComplianceSummary Of(ComplianceSweepResults results, string finishedAt)
+    {
+        var byType = FindingTypes.All.ToDictionary(
+            t => t, t => results.Evaluations.Sum(e => e.FindingsByType.TryGetValue(t, out var n) ? n : 0));
+        var suppressed = FindingTypes.All.ToDictionary(
+            t => t, t => results.Evaluations.Sum(e => e.SuppressedByType.TryGetValue(t, out var n) ? n : 0));
+        return new ComplianceSummary
+        {
+            SuppressedByType = suppressed,
+            SuppressedCount = suppressed.Values.Sum(),
+            SweepId = results.SweepId,
+            StartedAt = results.StartedAt,
+            FinishedAt = finishedAt,
+            FindingsByType = byType,
+            FindingCount = byType.Values.Sum(),
+            AccountsScanned = results.Evaluations.Where(e => !e.Failed).Select(e => e.AccountId).Distinct().Order().ToList(),
+            ScopesFailed = results.Evaluations.Where(e => e.Failed).Select(e => $"{e.AccountId}/{e.Region}").ToList(),
+            PeeringsChecked = results.Evaluations.Sum(e => e.PeeringsChecked),
+            VpcsChecked = results.Evaluations.Sum(e => e.VpcsChecked),
+            ApiCalls = results.Evaluations.Sum(e => e.ApiCalls),
+            Ignored = results.Ignored,
+        };
+    }
 }
 
 /// <summary>Output of the summary step.</summary>
@@ -192,50 +225,8 @@ public sealed class PlanComplianceSweepFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        var envelope = (await JsonNode.ParseAsync(input)) as JsonObject ?? [];
-        var policy = Services.Settings.Policy;
-        var accounts = policy.ManagedAccounts.OrderBy(a => a.Value, StringComparer.Ordinal).ToList();
-        var regions = policy.ManagedRegions.OrderBy(r => r.Value, StringComparer.Ordinal).ToList();
-        var ignored = new List<string>();
-        IReadOnlyList<Reason>? reasons = null;
-        if (envelope["source"]?.GetValue<string>() != "aws.events")
-        {
-            // The provisioning workflow asks for a check of its two sides with the automation's own source.
-            if (envelope["source"]?.GetValue<string>() == "vpc-peering.automation")
-            {
-                envelope["source"] = RequestParser.EventSource;
-            }
-            using var document = JsonDocument.Parse(envelope.ToJsonString());
-            var parsed = Services.Parser.ParseComplianceCheckRequested(document.RootElement);
-            if (!parsed.IsValid)
-            {
-                reasons = parsed.Reasons;
-                accounts = [];
-            }
-            else
-            {
-                if (parsed.Value.AccountIds.Count > 0)
-                {
-                    ignored.AddRange(parsed.Value.AccountIds.Where(a => !policy.ManagedAccounts.Contains(a)).Select(a => $"account {a}"));
-                    accounts = accounts.Intersect(parsed.Value.AccountIds).ToList();
-                }
-                if (parsed.Value.Regions.Count > 0)
-                {
-                    ignored.AddRange(parsed.Value.Regions.Where(r => !policy.ManagedRegions.Contains(r)).Select(r => $"region {r}"));
-                    regions = regions.Intersect(parsed.Value.Regions).ToList();
-                }
-            }
-        }
-        var now = Services.Clock.GetUtcNow();
-        var sweepId = envelope["id"]?.GetValue<string>() ?? Guid.NewGuid().ToString();
-        var plan = new ComplianceSweepPlan
-        {
-            SweepId = sweepId,
-            StartedAt = LedgerTime.Of(now),
-            Scopes = accounts.SelectMany(a => regions.Select(r => new ComplianceScope(a.Value, r.Value) { SweepId = sweepId })).ToList(),
-            Ignored = ignored,
-            Reasons = reasons,
-        };
+        using var document = await JsonDocument.ParseAsync(input);
+        var plan = ComplianceSweepPlan.Of(Services.SweepPlanner.Plan(document.RootElement));
         new StructuredLog("PlanComplianceSweep").Info("sweep planned", ("scopes", plan.Scopes.Count), ("sweepId", plan.SweepId));
         return await FunctionJson.SerializeAsync(plan, PeeringJsonContext.Default.ComplianceSweepPlan);
     }
@@ -259,38 +250,34 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
     {
         var scope = await JsonSerializer.DeserializeAsync(input, PeeringJsonContext.Default.ComplianceScope)
             ?? throw new PeeringRequestInvalid("the scope is empty");
-        var accountRegion = new AccountRegion(AccountId.Parse(scope.AccountId), AwsRegion.Parse(scope.Region));
         var log = new StructuredLog("EvaluateComplianceScope") { Account = scope.AccountId, Region = scope.Region };
-        var evaluation = await Services.Compliance.EvaluateAsync(accountRegion);
-        // Every page evaluates the scope afresh (the functions keep no state between calls) and
-        // takes the findings (and the stored open ones now gone) after the previous page's last id
-        // in id order: a finding that appears or goes between pages shifts nothing, and none is
-        // emitted twice.
-        var page = await Services.Lifecycle.PageAsync(evaluation, scope.After, Services.Settings.ComplianceFindingsPageSize);
-        var remediations = await Services.Remediator.RemediateAsync(page.Open);
-        var open = page.Open.Select(f => remediations.FirstOrDefault(r => r.Finding.FindingId == f.FindingId)?.Finding ?? f).ToList();
-        var sweepId = scope.SweepId ?? "";
-        var outcomes = await Services.Lifecycle.ApplyAsync(page, open, sweepId);
+        var accountRegion = new AccountRegion(AccountId.Parse(scope.AccountId), AwsRegion.Parse(scope.Region));
+        var sweep = await Services.ScopeSweep.RunAsync(accountRegion, scope.After, scope.SweepId ?? "");
+        var (evaluation, outcomes) = (sweep.Evaluation, sweep.Outcomes);
         log.Info("scope evaluated", ("findings", evaluation.Findings.Count), ("page", outcomes.Count), ("apiCalls", evaluation.ApiCalls),
-            ("failed", evaluation.Failed), ("alerts", outcomes.Count(o => o.Alert != AlertReason.None)), ("remediated", remediations.Count(r => r.FlowLogId is not null)));
-        var entries = outcomes.Select(o => (Entry: Entry(o), Outcome: (FindingOutcome?)o))
-            .Concat(remediations.Where(r => r.FlowLogId is not null).Select(r => (Entry: Enabled(r), Outcome: (FindingOutcome?)null)))
+            ("failed", evaluation.Failed), ("alerts", outcomes.Count(o => o.Alert != AlertReason.None)), ("remediated", sweep.FlowLogsCreated.Count()));
+        return await FunctionJson.SerializeAsync(Report(scope, sweep), PeeringJsonContext.Default.ScopeReport);
+    }
+
+    private ScopeReport Report(ComplianceScope scope, ScopeSweepResult sweep)
+    {
+        var entries = sweep.Outcomes.Select(o => (Entry: Entry(o), Outcome: (FindingOutcome?)o))
+            .Concat(sweep.FlowLogsCreated.Select(r => (Entry: Enabled(r), Outcome: (FindingOutcome?)null)))
             .ToList();
-        var report = new ScopeReport
+        return new ScopeReport
         {
-            AccountId = evaluation.AccountId,
-            Region = evaluation.Region,
-            FindingsByType = page.OpenByType,
-            SuppressedByType = page.SuppressedByType,
-            PeeringsChecked = evaluation.PeeringsChecked,
-            VpcsChecked = evaluation.VpcsChecked,
-            ApiCalls = scope.ApiCallsBefore + evaluation.ApiCalls + remediations.Count,
-            Failed = evaluation.Failed,
-            SweepId = sweepId,
+            AccountId = sweep.Evaluation.AccountId,
+            Region = sweep.Evaluation.Region,
+            FindingsByType = sweep.Page.OpenByType,
+            SuppressedByType = sweep.Page.SuppressedByType,
+            PeeringsChecked = sweep.Evaluation.PeeringsChecked,
+            VpcsChecked = sweep.Evaluation.VpcsChecked,
+            ApiCalls = scope.ApiCallsBefore + sweep.Evaluation.ApiCalls + sweep.Remediations.Count,
+            Failed = sweep.Evaluation.Failed,
+            SweepId = scope.SweepId ?? "",
             Batches = entries.Chunk(BatchSize).Select(Batch).ToList(),
-            NextPage = page.NextPage,
+            NextPage = sweep.Page.NextPage,
         };
-        return await FunctionJson.SerializeAsync(report, PeeringJsonContext.Default.ScopeReport);
     }
 
     private EventEntry Entry(FindingOutcome outcome)
@@ -298,7 +285,7 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
         var bus = Services.Settings.EventBusName;
         if (outcome.Resolved is { } gone)
         {
-            return new EventEntry(bus, "vpc-peering.automation", ResolvedDetailType,
+            return new EventEntry(bus, RequestParser.AutomationSource, ResolvedDetailType,
                 JsonSerializer.Serialize(new FindingResolvedEvent
                 {
                     FindingId = gone.FindingId, FindingType = gone.FindingType, Severity = gone.Severity, AccountId = gone.AccountId,
@@ -306,7 +293,7 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
                     Message = gone.Message,
                 }, PeeringJsonContext.Default.FindingResolvedEvent));
         }
-        return new EventEntry(bus, "vpc-peering.automation", FindingDetailType, Detail(outcome));
+        return new EventEntry(bus, RequestParser.AutomationSource, FindingDetailType, Detail(outcome));
     }
 
     private static string Detail(FindingOutcome outcome)
@@ -324,7 +311,7 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
     }
 
     private EventEntry Enabled(FlowLogRemediationResult result) =>
-        new(Services.Settings.EventBusName, "vpc-peering.automation", FlowLogsEnabledDetailType,
+        new(Services.Settings.EventBusName, RequestParser.AutomationSource, FlowLogsEnabledDetailType,
             JsonSerializer.Serialize(new FlowLogsEnabledEvent
             {
                 AccountId = result.Finding.AccountId, Region = result.Finding.Region, VpcId = result.Finding.VpcId!,
@@ -371,26 +358,7 @@ public sealed class SummarizeComplianceFunction(Services? services)
     {
         var results = await JsonSerializer.DeserializeAsync(input, PeeringJsonContext.Default.ComplianceSweepResults)
             ?? throw new PeeringRequestInvalid("the sweep results are empty");
-        var byType = FindingTypes.All.ToDictionary(
-            t => t, t => results.Evaluations.Sum(e => e.FindingsByType.TryGetValue(t, out var n) ? n : 0));
-        var suppressed = FindingTypes.All.ToDictionary(
-            t => t, t => results.Evaluations.Sum(e => e.SuppressedByType.TryGetValue(t, out var n) ? n : 0));
-        var summary = new ComplianceSummary
-        {
-            SuppressedByType = suppressed,
-            SuppressedCount = suppressed.Values.Sum(),
-            SweepId = results.SweepId,
-            StartedAt = results.StartedAt,
-            FinishedAt = LedgerTime.Of(Services.Clock.GetUtcNow()),
-            FindingsByType = byType,
-            FindingCount = byType.Values.Sum(),
-            AccountsScanned = results.Evaluations.Where(e => !e.Failed).Select(e => e.AccountId).Distinct().Order().ToList(),
-            ScopesFailed = results.Evaluations.Where(e => e.Failed).Select(e => $"{e.AccountId}/{e.Region}").ToList(),
-            PeeringsChecked = results.Evaluations.Sum(e => e.PeeringsChecked),
-            VpcsChecked = results.Evaluations.Sum(e => e.VpcsChecked),
-            ApiCalls = results.Evaluations.Sum(e => e.ApiCalls),
-            Ignored = results.Ignored,
-        };
+        var summary = ComplianceSummary.Of(results, LedgerTime.Of(Services.Clock.GetUtcNow()));
         var log = new StructuredLog("SummarizeCompliance");
         foreach (var (type, count) in summary.FindingsByType)
         {

@@ -39,8 +39,14 @@ public sealed class SuppressFindingFunction(Services? services)
     public async Task<Stream> Handle(Stream input)
     {
         using var document = await JsonDocument.ParseAsync(input);
-        var suppressor = new FindingSuppressor(Services.Findings, Services.Settings.Policy, Services.Clock);
-        var outcome = await suppressor.SuppressAsync(document.RootElement);
+        var outcome = await Services.Suppressor.SuppressAsync(document.RootElement);
+        new StructuredLog("SuppressFinding").Info("suppression handled", ("findingId", outcome.FindingId), ("suppressed", outcome.Suppressed), ("asker", outcome.AskerAccount));
+        return await FunctionJson.SerializeAsync(Batch(outcome, Services.Settings.EventBusName), PeeringJsonContext.Default.FindingBatch);
+    }
+
+    /// <summary>The outcome event and its alert: one sentence for people, the event's JSON after it.</summary>
+    internal static FindingBatch Batch(SuppressionOutcome outcome, string eventBusName)
+    {
         var detail = new SuppressionEvent
         {
             FindingId = outcome.FindingId, SuppressedBy = outcome.AskerAccount, Reason = outcome.Reason, Until = outcome.Until,
@@ -53,11 +59,9 @@ public sealed class SuppressFindingFunction(Services? services)
               "The finding is still emitted on the bus every sweep and counted as suppressed in the summary; alerts resume after that time if it is still open."
             : $"Account {(outcome.AskerAccount.Length > 0 ? outcome.AskerAccount : "(none)")} asked to suppress finding {outcome.FindingId}; refused: " +
               string.Join("; ", outcome.Reasons.Select(r => $"{r.Code}: {r.Message}")) + ".";
-        new StructuredLog("SuppressFinding").Info("suppression handled", ("findingId", outcome.FindingId), ("suppressed", outcome.Suppressed), ("asker", outcome.AskerAccount));
-        var result = new FindingBatch(
-            [new EventEntry(Services.Settings.EventBusName, "vpc-peering.automation", type, json)],
+        return new FindingBatch(
+            [new EventEntry(eventBusName, RequestParser.AutomationSource, type, json)],
             $"VPC peering compliance: {(outcome.Suppressed ? "finding suppressed" : "suppression refused")}",
             sentence + "\n\n" + json);
-        return await FunctionJson.SerializeAsync(result, PeeringJsonContext.Default.FindingBatch);
     }
 }

@@ -27,22 +27,50 @@ public sealed class Services
         Ledger = ledger;
         Clock = clock;
         Parser = new RequestParser(clock);
-        Validator = new PeeringRequestValidator(settings.Policy);
+        Planner = new PeeringPlanner(settings.Policy);
         Snapshots = new SnapshotReader(gateways);
         Authorizer = new RequestAuthorizer(settings.Policy);
-        Intake = new RequestIntake(Parser, Validator, Snapshots, new RequestClaimer(ledger, gateways, clock), Authorizer,
+        Intake = new RequestIntake(Parser, Planner, Snapshots, new RequestClaimer(ledger, gateways, clock), Authorizer,
             new Core.Approvals.ApprovalTriggers(settings.Policy, Authorizer), ledger, settings.Policy, clock);
-        Decider = new Core.Approvals.ApprovalDecider(Parser, Validator, Snapshots, ledger, clock);
+        Decider = new Core.Approvals.ApprovalDecider(Parser, Planner, Snapshots, ledger, clock);
         Provisioner = new PeeringProvisioner(gateways);
         Remover = new PeeringRemover(gateways, settings.Policy);
         Teardowns = new TeardownResolver(ledger, gateways, Authorizer, settings.Policy, clock);
         AutoAcceptor = new AutoAcceptor(gateways, ledger, settings.Policy, clock);
         Compliance = new ComplianceEvaluator(gateways, ledger, settings.Policy, clock);
-        ChangeIntake = new Core.Changes.ChangeIntake(Parser, Validator, Snapshots, new Core.Approvals.ApprovalTriggers(settings.Policy, Authorizer),
+        ChangeIntake = new Core.Changes.ChangeIntake(Parser, Planner, Snapshots, new Core.Approvals.ApprovalTriggers(settings.Policy, Authorizer),
             ledger, settings.Policy, clock);
         ChangeApplier = new Core.Changes.ChangeApplier(gateways, Provisioner);
         ExpiryNotices = new ExpiryNotices(ledger, clock, settings.ExpiryNoticePeriod);
+        ProvisioningSteps = new ProvisioningSteps(ledger, Provisioner, Remover, gateways, Parser, clock);
+        ChangeSteps = new Core.Changes.ChangeSteps(ledger, ChangeApplier, clock);
+        TeardownIntake = new TeardownIntake(Parser, Teardowns, Decider, ExpiryNotices);
+        Teardown = new PeeringTeardown(ledger, Remover, clock);
+        SweepPlanner = new ComplianceSweepPlanner(Parser, settings.Policy, clock);
+        ScopeSweep = new ComplianceScopeSweep(Compliance, Lifecycle, Remediator, settings.ComplianceFindingsPageSize);
+        Suppressor = new FindingSuppressor(findings, settings.Policy, clock);
     }
+
+    /// <summary>Create, finish and roll back a provisioning around the ledger.</summary>
+    public ProvisioningSteps ProvisioningSteps { get; }
+
+    /// <summary>Apply and roll back a begun change.</summary>
+    public Core.Changes.ChangeSteps ChangeSteps { get; }
+
+    /// <summary>The teardown workflow's first step: a request or the schedule.</summary>
+    public TeardownIntake TeardownIntake { get; }
+
+    /// <summary>Removes one managed peering and records it torn down.</summary>
+    public PeeringTeardown Teardown { get; }
+
+    /// <summary>Which account-regions a compliance sweep covers.</summary>
+    public ComplianceSweepPlanner SweepPlanner { get; }
+
+    /// <summary>One page of one account-region's compliance sweep.</summary>
+    public ComplianceScopeSweep ScopeSweep { get; }
+
+    /// <summary>Records a platform account's suppression of a finding's alerts.</summary>
+    public FindingSuppressor Suppressor { get; }
 
     /// <summary>Parse, authorise, validate, diff and begin a <c>Peering Change Requested</c> event.</summary>
     public Core.Changes.ChangeIntake ChangeIntake { get; }
@@ -76,7 +104,7 @@ public sealed class Services
 
     public RequestParser Parser { get; }
 
-    public PeeringRequestValidator Validator { get; }
+    public PeeringPlanner Planner { get; }
 
     public SnapshotReader Snapshots { get; }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Provisioning;
 using PeeringAutomation.Core.Requests;
@@ -60,8 +61,13 @@ public sealed record PeeringStepResult(PeeringConnectionId PeeringId);
 
 public sealed record AcceptanceResult(string Status, int Attempt);
 
+/// <summary>
+/// What ConfigureRoutes added. No later step reads it (the rollback and teardown work from the ledger record):
+/// the ASL keeps it at <c>$.routes</c> (ResultSelector <c>$.Payload.added</c>) so the execution history shows it.
+/// </summary>
 public sealed record RoutesResult(IReadOnlyList<AddedRoute> Added);
 
+/// <summary>What ConfigureSecurityGroups put in place, kept at <c>$.securityGroups</c> for the execution history like <see cref="RoutesResult"/>.</summary>
 public sealed record SecurityGroupsResult(IReadOnlyList<AddedRules> Added);
 
 public sealed record StepError([property: JsonPropertyName("Error")] string? Error, [property: JsonPropertyName("Cause")] string? Cause);
@@ -117,10 +123,10 @@ public sealed record ProvisionedEvent
     /// <summary>Set for cross-region peerings: that traffic is billed as inter-region data transfer.</summary>
     public string? DataTransferNote { get; init; }
 
-    /// <summary>VPCs of the peering with no active flow log (the compliance check will also flag them).</summary>
     /// <summary>Traffic asked in ingressFromPeer that a network ACL on either side would drop (a warning, not a refusal).</summary>
-    public IReadOnlyList<PeeringAutomation.Core.Provisioning.NaclWarning> NaclWarnings { get; init; } = [];
+    public IReadOnlyList<NaclWarning> NaclWarnings { get; init; } = [];
 
+    /// <summary>VPCs of the peering with no active flow log (the compliance check will also flag them).</summary>
     public required IReadOnlyList<SideRef> VpcsWithoutFlowLogs { get; init; }
 
     public string? ExpiresAt { get; init; }
@@ -145,6 +151,17 @@ public sealed record ProvisioningFailedEvent
 
     /// <summary>What the rollback removed; null when nothing had been created.</summary>
     public RemovalReport? RolledBack { get; init; }
+
+    public static ProvisioningFailedEvent Of(ProvisioningRollback rollback, StepError? error) => new()
+    {
+        RequestId = rollback.Request?.RequestId.Value,
+        VpcPeeringConnectionId = rollback.PeeringId?.Value,
+        Requester = rollback.Request is { } r ? SideRef.From(r.Requester) : null,
+        Accepter = rollback.Request is { } a ? SideRef.From(a.Accepter) : null,
+        Error = error?.Error,
+        Cause = ProvisioningSteps.Truncate(error?.Cause),
+        RolledBack = rollback.Removed,
+    };
 }
 
 /// <summary>Wraps a step's event detail under <c>outcome</c>, where the state machine reads it.</summary>
@@ -154,4 +171,31 @@ public sealed record OutcomeResult<T>(T Outcome);
 public sealed record ComplianceCheckDetail(IReadOnlyList<string> AccountIds, IReadOnlyList<string> Regions);
 
 /// <summary>Output of the flow-log check: the provisioned event and the follow-up compliance check.</summary>
-public sealed record ProvisionedResult(ProvisionedEvent Outcome, ComplianceCheckDetail ComplianceCheck);
+public sealed record ProvisionedResult(ProvisionedEvent Outcome, ComplianceCheckDetail ComplianceCheck)
+{
+    private const string InterRegionNote =
+        "Cross-region peering: traffic between the VPCs is billed as inter-region data transfer.";
+
+    public static ProvisionedResult Of(PeeringRequest request, PeeringPlan plan, PeeringConnectionId peering, ProvisioningFinish finish) => new(
+        new ProvisionedEvent
+        {
+            RequestId = request.RequestId.Value,
+            VpcPeeringConnectionId = peering.Value,
+            Requester = SideRef.From(request.Requester),
+            Accepter = SideRef.From(request.Accepter),
+            RequesterRoutes = plan.Requester.Routes,
+            AccepterRoutes = plan.Accepter.Routes,
+            RequesterSecurityGroupRules = plan.Requester.GroupRules,
+            AccepterSecurityGroupRules = plan.Accepter.GroupRules,
+            DnsResolution = request.AllowDnsResolution,
+            CrossRegion = request.IsCrossRegion,
+            DataTransferNote = request.IsCrossRegion ? InterRegionNote : null,
+            VpcsWithoutFlowLogs = finish.Unmonitored.Select(SideRef.From).ToList(),
+            NaclWarnings = finish.NaclWarnings,
+            ExpiresAt = request.ExpiresAt is { } expiresAt ? LedgerTime.Of(expiresAt) : null,
+            RequestedBy = request.RequestedBy,
+        },
+        new ComplianceCheckDetail(
+            new[] { request.Requester.AccountId.Value, request.Accepter.AccountId.Value }.Distinct().ToList(),
+            new[] { request.Requester.Region.Value, request.Accepter.Region.Value }.Distinct().ToList()));
+}

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using PeeringAutomation.Core.Provisioning;
 using PeeringAutomation.Core.Requests;
 using PeeringAutomation.Functions.Hosting;
 
@@ -24,24 +25,31 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
     {
         using var document = await JsonDocument.ParseAsync(input, RequestParser.EventDocumentOptions);
         var (envelope, executionArn) = IntakeInput.Of(document.RootElement);
-        var log = new StructuredLog(Step);
         var outcome = await Services.Intake.TakeAsync(envelope, executionArn, CancellationToken.None);
-        log.RequestId = outcome.RequestId;
-        var result = new ValidationResult
-        {
-            Accepted = outcome.IsAccepted,
-            Duplicate = outcome.Duplicate,
-            RequestId = outcome.RequestId,
-            ExecutionArn = executionArn,
-            Request = outcome.Request,
-            Plan = outcome.Plan,
-            Outcome = outcome.IsAccepted || outcome.Duplicate || outcome.AwaitingApproval is not null
-                ? null
-                : Rejection(outcome.Request, outcome.Reasons, envelope),
-            ApprovalRequested = outcome.AwaitingApproval is { } waiting
-                ? Approvals.ApprovalRequestedEvent.From(waiting, outcome.Request!, Services.Settings)
-                : null,
-        };
+        var result = Result(outcome, envelope, executionArn, Services.Settings);
+        Log(new StructuredLog(Step) { RequestId = outcome.RequestId }, outcome, result);
+        return await FunctionJson.SerializeAsync(result, PeeringJsonContext.Default.ValidationResult);
+    }
+
+    /// <summary>The step's answer in the form the state machine routes on.</summary>
+    internal static ValidationResult Result(IntakeOutcome outcome, JsonElement envelope, string? executionArn, FunctionSettings settings) => new()
+    {
+        Accepted = outcome.IsAccepted,
+        Duplicate = outcome.Duplicate,
+        RequestId = outcome.RequestId,
+        ExecutionArn = executionArn,
+        Request = outcome.Request,
+        Plan = outcome.Plan,
+        Outcome = outcome.IsAccepted || outcome.Duplicate || outcome.AwaitingApproval is not null
+            ? null
+            : Rejection(outcome.Request, outcome.Reasons, envelope),
+        ApprovalRequested = outcome.AwaitingApproval is { } waiting
+            ? Approvals.ApprovalRequestedEvent.From(waiting, outcome.Request!, settings)
+            : null,
+    };
+
+    private static void Log(StructuredLog log, IntakeOutcome outcome, ValidationResult result)
+    {
         if (outcome.Duplicate)
         {
             log.Count("DuplicateDeliveries");
@@ -66,7 +74,6 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
             }
             log.Warn("request rejected", ("reasons", string.Join("; ", outcome.Reasons)));
         }
-        return await FunctionJson.SerializeAsync(result, PeeringJsonContext.Default.ValidationResult);
     }
 
     internal static RejectionEvent Rejection(PeeringRequest? request, IReadOnlyList<Reason> reasons, JsonElement envelope) => new()

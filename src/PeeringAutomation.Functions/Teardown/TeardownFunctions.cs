@@ -24,6 +24,24 @@ public sealed record TeardownResolutionResult
 
     /// <summary>The schedule's third duty: peerings that expire within the notice period (<c>Peering Expiring Soon</c>, once per expiry).</summary>
     public IReadOnlyList<ExpiringSoonEvent> ExpiringSoon { get; init; } = [];
+
+    public static TeardownResolutionResult Of(TeardownIntakeOutcome outcome, FunctionSettings settings) => new()
+    {
+        Accepted = outcome.Accepted,
+        Targets = outcome.Targets,
+        Outcome = outcome.Accepted ? null : new TeardownRejectedEvent
+        {
+            RequestId = outcome.Request?.RequestId?.Value,
+            VpcPeeringConnectionId = outcome.Request?.VpcPeeringConnectionId?.Value,
+            Reasons = outcome.Reasons,
+        },
+        ExpiredApprovals = outcome.ExpiredApprovals.Select(o => new RejectionEvent
+        {
+            RequestId = o.RequestId, Requester = SideRef.From(o.Record!.Requester), Accepter = SideRef.From(o.Record.Accepter),
+            Reasons = o.Reasons, RequestedBy = o.Record.Asker.RequestedBy,
+        }).ToList(),
+        ExpiringSoon = outcome.ExpiringSoon.Select(r => ExpiringSoonEvent.From(r, settings)).ToList(),
+    };
 }
 
 /// <summary>Detail of <c>Peering Expiring Soon</c> (also an alert), with a ready command that extends the peering by a day.</summary>
@@ -94,6 +112,17 @@ public sealed record TornDownEvent
     public string? ExpiresAt { get; init; }
 
     public required RemovalReport Removed { get; init; }
+
+    public static TornDownEvent Of(TeardownTarget target, RemovalReport removed) => new()
+    {
+        RequestId = target.RequestId.Value,
+        VpcPeeringConnectionId = target.PeeringId.Value,
+        Requester = SideRef.From(target.Requester),
+        Accepter = SideRef.From(target.Accepter),
+        Trigger = target.Trigger,
+        ExpiresAt = target.ExpiresAt,
+        Removed = removed,
+    };
 }
 
 /// <summary>
@@ -114,62 +143,15 @@ public sealed class ResolveTeardownFunction(Services? services)
     public async Task<Stream> Handle(Stream input)
     {
         using var envelope = await JsonDocument.ParseAsync(input, RequestParser.EventDocumentOptions);
+        var outcome = await Services.TeardownIntake.TakeAsync(envelope.RootElement, CancellationToken.None);
         var log = new StructuredLog(Step);
-        var result = await ResolveAsync(envelope.RootElement, CancellationToken.None);
-        log.Info("teardown resolved", ("targets", result.Targets.Count), ("accepted", result.Accepted));
-        if (!result.Accepted)
+        log.Info("teardown resolved", ("targets", outcome.Targets.Count), ("accepted", outcome.Accepted));
+        if (!outcome.Accepted)
         {
             log.Count("TeardownsRejected");
         }
-        return await FunctionJson.SerializeAsync(result, PeeringJsonContext.Default.TeardownResolutionResult);
+        return await FunctionJson.SerializeAsync(TeardownResolutionResult.Of(outcome, Services.Settings), PeeringJsonContext.Default.TeardownResolutionResult);
     }
-
-    private async Task<TeardownResolutionResult> ResolveAsync(JsonElement envelope, CancellationToken ct)
-    {
-        if (IsScheduledEvent(envelope))
-        {
-            var expired = await Services.Teardowns.ExpiredAsync(ct);
-            var overdue = await Services.Decider.ExpireOverdueAsync(ct);
-            var expiring = await Services.ExpiryNotices.DueAsync(ct);
-            return new TeardownResolutionResult
-            {
-                Accepted = true,
-                Targets = expired.Targets,
-                ExpiredApprovals = overdue.Select(o => new RejectionEvent
-                {
-                    RequestId = o.RequestId, Requester = SideRef.From(o.Record!.Requester), Accepter = SideRef.From(o.Record.Accepter),
-                    Reasons = o.Reasons, RequestedBy = o.Record.Asker.RequestedBy,
-                }).ToList(),
-                ExpiringSoon = expiring.Select(r => ExpiringSoonEvent.From(r, Services.Settings)).ToList(),
-            };
-        }
-        var parsed = Services.Parser.ParseTeardownRequested(envelope);
-        var resolution = parsed.IsValid
-            ? await Services.Teardowns.ResolveAsync(parsed.Value, EventEnvelope.Of(envelope).Account, ct)
-            : new TeardownResolution { Reasons = parsed.Reasons };
-        if (resolution.Reasons.Count == 0)
-        {
-            return new TeardownResolutionResult { Accepted = true, Targets = resolution.Targets };
-        }
-        return new TeardownResolutionResult
-        {
-            Accepted = false,
-            Targets = [],
-            Outcome = new TeardownRejectedEvent
-            {
-                RequestId = parsed.Value?.RequestId?.Value,
-                VpcPeeringConnectionId = parsed.Value?.VpcPeeringConnectionId?.Value,
-                Reasons = resolution.Reasons,
-            },
-        };
-    }
-
-    private static bool IsScheduledEvent(JsonElement envelope) =>
-        envelope.ValueKind == JsonValueKind.Object
-        && envelope.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.String
-        && source.GetString() == "aws.events"
-        && envelope.TryGetProperty("detail-type", out var type) && type.ValueKind == JsonValueKind.String
-        && type.GetString() == "Scheduled Event";
 }
 
 /// <summary>Removes one managed peering with everything the automation added for it (the shared removal path).</summary>
@@ -188,32 +170,9 @@ public sealed class TeardownPeeringFunction(Services? services)
         var target = await JsonSerializer.DeserializeAsync(input, PeeringJsonContext.Default.TeardownTarget)
             ?? throw new PeeringRequestInvalid("the teardown target is empty");
         var log = new StructuredLog(Step) { RequestId = target.RequestId.Value, PeeringId = target.PeeringId.Value };
-        // What to remove comes from the ledger record, read again here: never from the Map's input alone.
-        var record = await Services.Ledger.GetAsync(target.RequestId)
-            ?? throw new PeeringRequestInvalid($"the ledger has no request {target.RequestId}; nothing is torn down");
-        if (record.PeeringId != target.PeeringId)
-        {
-            throw new PeeringConflict($"request {target.RequestId} recorded peering {record.PeeringId}, not {target.PeeringId}; nothing is torn down");
-        }
-        var report = await Services.Remover.RemoveAsync(record, target.PeeringId);
-        await Services.Ledger.RecordAsync(record.RequestId, new StatusChange
-        {
-            Status = LedgerStatus.TornDown, At = LedgerTime.Of(Services.Clock.GetUtcNow()),
-            Detail = target.Trigger == TeardownResolver.Expired ? $"expired at {target.ExpiresAt}" : $"teardown asked by account {target.AskedBy}",
-            ReleasePair = record.Pair,
-        });
+        var report = await Services.Teardown.TearDownAsync(target);
         log.Info("peering torn down", ("trigger", target.Trigger));
         log.Count("PeeringsTornDown");
-        var outcome = new TornDownEvent
-        {
-            RequestId = target.RequestId.Value,
-            VpcPeeringConnectionId = target.PeeringId.Value,
-            Requester = SideRef.From(target.Requester),
-            Accepter = SideRef.From(target.Accepter),
-            Trigger = target.Trigger,
-            ExpiresAt = target.ExpiresAt,
-            Removed = report,
-        };
-        return await FunctionJson.SerializeAsync(new OutcomeResult<TornDownEvent>(outcome), PeeringJsonContext.Default.OutcomeResultTornDownEvent);
+        return await FunctionJson.SerializeAsync(new OutcomeResult<TornDownEvent>(TornDownEvent.Of(target, report)), PeeringJsonContext.Default.OutcomeResultTornDownEvent);
     }
 }

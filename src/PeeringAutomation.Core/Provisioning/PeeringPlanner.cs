@@ -8,23 +8,29 @@ namespace PeeringAutomation.Core.Provisioning;
 /// and plans the routes and rules for both sides. Every rule that fails adds a reason; nothing
 /// here calls AWS (the snapshots are read beforehand), so every rule is unit-testable.
 /// </summary>
-public sealed class PeeringRequestValidator(PeeringPolicy policy)
+public sealed class PeeringPlanner(PeeringPolicy policy)
 {
     private const string AllTraffic = "-1";
 
-    public ValidationOutcome Validate(PeeringRequest request, SideSnapshot requester, SideSnapshot accepter)
+    public PlanningOutcome Plan(PeeringRequest request, SideSnapshot requester, SideSnapshot accepter)
     {
-        var reasons = CheckScope(request).ToList();
-        if (reasons.Count > 0)
-        {
-            // Nothing was read from accounts we may not act in; stop before judging state.
-            return new ValidationOutcome { Reasons = reasons };
-        }
+        var scope = CheckScope(request);
+        // Nothing was read from accounts we may not act in; stop before judging state.
+        return scope.Count > 0 ? new PlanningOutcome { Reasons = scope } : PlanInScope(request, requester, accepter);
+    }
+
+    /// <summary>
+    /// <see cref="Plan"/> for a request whose <see cref="CheckScope"/> already passed (the intake checks
+    /// scope before it reads the snapshots, and does not check it twice).
+    /// </summary>
+    public PlanningOutcome PlanInScope(PeeringRequest request, SideSnapshot requester, SideSnapshot accepter)
+    {
+        var reasons = new List<Reason>();
         CheckVpc("requester", request.Requester, requester.Vpc, reasons);
         CheckVpc("accepter", request.Accepter, accepter.Vpc, reasons);
         if (requester.Vpc is null || accepter.Vpc is null || reasons.Count > 0)
         {
-            return new ValidationOutcome { Reasons = reasons };
+            return new PlanningOutcome { Reasons = reasons };
         }
 
         CheckOverlap(requester.Vpc, accepter.Vpc, reasons);
@@ -40,9 +46,9 @@ public sealed class PeeringRequestValidator(PeeringPolicy policy)
 
         if (reasons.Count > 0)
         {
-            return new ValidationOutcome { Reasons = reasons };
+            return new PlanningOutcome { Reasons = reasons };
         }
-        return new ValidationOutcome
+        return new PlanningOutcome
         {
             Plan = new PeeringPlan
             {

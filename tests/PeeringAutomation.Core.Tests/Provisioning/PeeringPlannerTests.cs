@@ -5,14 +5,14 @@ using static PeeringAutomation.Core.Tests.Provisioning.ProvisioningBuilders;
 
 namespace PeeringAutomation.Core.Tests.Provisioning;
 
-public sealed class PeeringRequestValidatorTests
+public sealed class PeeringPlannerTests
 {
-    private readonly PeeringRequestValidator validator = new(Policy());
+    private readonly PeeringPlanner planner = new(Policy());
 
     [Fact]
-    public void PeeringRequestValidatorValidate_PlansRoutesToEveryPeerBlockGivenNoDestinations()
+    public void PeeringPlannerPlan_PlansRoutesToEveryPeerBlockGivenNoDestinations()
     {
-        var outcome = validator.Validate(Request(), RequesterSide(), AccepterSide());
+        var outcome = planner.Plan(Request(), RequesterSide(), AccepterSide());
 
         outcome.Reasons.ShouldBeEmpty();
         outcome.Plan!.Requester.Routes.Select(r => r.Destination.ToString())
@@ -22,11 +22,11 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsRequestGivenSecondaryCidrOverlap()
+    public void PeeringPlannerPlan_RejectsRequestGivenSecondaryCidrOverlap()
     {
         var accepter = AccepterSide(Vpc(AccepterVpc, AccepterAccount, ["10.20.0.0/16", "10.2.128.0/20"]));
 
-        var outcome = validator.Validate(Request(), RequesterSide(), accepter);
+        var outcome = planner.Plan(Request(), RequesterSide(), accepter);
 
         var reason = outcome.Reasons.ShouldHaveSingleItem();
         reason.Code.ShouldBe(ReasonCodes.CidrOverlap);
@@ -36,11 +36,11 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsRequestGivenIpv6Overlap()
+    public void PeeringPlannerPlan_RejectsRequestGivenIpv6Overlap()
     {
         var accepter = AccepterSide(Vpc(AccepterVpc, AccepterAccount, ["10.20.0.0/16"], ["2600:1f18:1:80::/64"]));
 
-        var outcome = validator.Validate(Request(), RequesterSide(), accepter);
+        var outcome = planner.Plan(Request(), RequesterSide(), accepter);
 
         outcome.Reasons.ShouldHaveSingleItem().Code.ShouldBe(ReasonCodes.CidrOverlap);
     }
@@ -49,11 +49,11 @@ public sealed class PeeringRequestValidatorTests
     [InlineData("0.0.0.0/0")]
     [InlineData("192.168.0.0/16")]
     [InlineData("10.0.0.0/8")]
-    public void PeeringRequestValidatorValidate_RejectsTransitGivenDestinationOutsideBothVpcs(string destination)
+    public void PeeringPlannerPlan_RejectsTransitGivenDestinationOutsideBothVpcs(string destination)
     {
         var request = Request([Cidr.Parse("10.20.0.0/24"), Cidr.Parse("10.1.0.0/24"), Cidr.Parse(destination)]);
 
-        var outcome = validator.Validate(request, RequesterSide(), AccepterSide());
+        var outcome = planner.Plan(request, RequesterSide(), AccepterSide());
 
         var reason = outcome.Reasons.ShouldHaveSingleItem();
         reason.Code.ShouldBe(ReasonCodes.TransitiveRouting);
@@ -62,33 +62,33 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_SplitsDestinationsBySideGivenRangesOfBothVpcs()
+    public void PeeringPlannerPlan_SplitsDestinationsBySideGivenRangesOfBothVpcs()
     {
         var request = Request([Cidr.Parse("10.20.1.0/24"), Cidr.Parse("10.1.5.0/24")]);
 
-        var outcome = validator.Validate(request, RequesterSide(), AccepterSide());
+        var outcome = planner.Plan(request, RequesterSide(), AccepterSide());
 
         outcome.Plan!.Requester.Routes.ShouldHaveSingleItem().Destination.ToString().ShouldBe("10.20.1.0/24");
         outcome.Plan.Accepter.Routes.ShouldHaveSingleItem().Destination.ToString().ShouldBe("10.1.5.0/24");
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsOneWayRoutingGivenDestinationsOfOneVpcOnly()
+    public void PeeringPlannerPlan_RejectsOneWayRoutingGivenDestinationsOfOneVpcOnly()
     {
-        var outcome = validator.Validate(Request([Cidr.Parse("10.20.1.0/24")]), RequesterSide(), AccepterSide());
+        var outcome = planner.Plan(Request([Cidr.Parse("10.20.1.0/24")]), RequesterSide(), AccepterSide());
 
         outcome.Reasons.ShouldHaveSingleItem().Message.ShouldContain("both directions");
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsAccountGivenAccountNotManaged()
+    public void PeeringPlannerPlan_RejectsAccountGivenAccountNotManaged()
     {
         var request = Request() with
         {
             Accepter = Request().Accepter with { AccountId = AccountId.Parse("999999999999") },
         };
 
-        var outcome = validator.Validate(request, RequesterSide(), AccepterSide());
+        var outcome = planner.Plan(request, RequesterSide(), AccepterSide());
 
         var reason = outcome.Reasons.ShouldHaveSingleItem();
         reason.Code.ShouldBe(ReasonCodes.AccountNotAllowed);
@@ -96,28 +96,28 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_AcceptsManagedRequesterGivenAllowListWithoutIt()
+    public void PeeringPlannerPlan_AcceptsManagedRequesterGivenAllowListWithoutIt()
     {
         // AllowedPeerAccountIds governs auto-accept only: provisioning needs both accounts managed.
         var policy = Policy() with { AllowedPeerAccounts = new HashSet<AccountId> { AccepterAccount } };
 
-        var outcome = new PeeringRequestValidator(policy).Validate(Request(), RequesterSide(), AccepterSide());
+        var outcome = new PeeringPlanner(policy).Plan(Request(), RequesterSide(), AccepterSide());
 
         outcome.IsAccepted.ShouldBeTrue(string.Join("; ", outcome.Reasons));
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsRegionGivenRegionNotManaged()
+    public void PeeringPlannerPlan_RejectsRegionGivenRegionNotManaged()
     {
-        var outcome = validator.Validate(Request(accepterRegion: AwsRegion.Parse("ap-south-1")), RequesterSide(), AccepterSide());
+        var outcome = planner.Plan(Request(accepterRegion: AwsRegion.Parse("ap-south-1")), RequesterSide(), AccepterSide());
 
         outcome.Reasons.ShouldHaveSingleItem().Code.ShouldBe(ReasonCodes.RegionNotManaged);
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsVpcGivenVpcMissing()
+    public void PeeringPlannerPlan_RejectsVpcGivenVpcMissing()
     {
-        var outcome = validator.Validate(Request(), RequesterSide(), new SideSnapshot());
+        var outcome = planner.Plan(Request(), RequesterSide(), new SideSnapshot());
 
         var reason = outcome.Reasons.ShouldHaveSingleItem();
         reason.Code.ShouldBe(ReasonCodes.VpcNotFound);
@@ -125,21 +125,21 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsVpcGivenOwnedByAnotherAccount()
+    public void PeeringPlannerPlan_RejectsVpcGivenOwnedByAnotherAccount()
     {
         var accepter = AccepterSide(Vpc(AccepterVpc, AccountId.Parse("333333333333"), ["10.20.0.0/16"]));
 
-        var outcome = validator.Validate(Request(), RequesterSide(), accepter);
+        var outcome = planner.Plan(Request(), RequesterSide(), accepter);
 
         outcome.Reasons.ShouldHaveSingleItem().Message.ShouldContain("owned by account 333333333333");
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsDuplicateGivenLivePeeringOfAnotherRequest()
+    public void PeeringPlannerPlan_RejectsDuplicateGivenLivePeeringOfAnotherRequest()
     {
         var existing = Peering("pcx-0000000000000000c", PeeringStatus.Active, requestId: "someone-else");
 
-        var outcome = validator.Validate(Request(), RequesterSide(peerings: [existing]), AccepterSide());
+        var outcome = planner.Plan(Request(), RequesterSide(peerings: [existing]), AccepterSide());
 
         var reason = outcome.Reasons.ShouldHaveSingleItem();
         reason.Code.ShouldBe(ReasonCodes.DuplicatePeering);
@@ -147,26 +147,26 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_ContinuesWithOwnPeeringGivenSameRequestId()
+    public void PeeringPlannerPlan_ContinuesWithOwnPeeringGivenSameRequestId()
     {
         var ours = Peering("pcx-0000000000000000c", PeeringStatus.PendingAcceptance, requestId: "chg-1");
 
-        var outcome = validator.Validate(Request(), RequesterSide(peerings: [ours]), AccepterSide());
+        var outcome = planner.Plan(Request(), RequesterSide(peerings: [ours]), AccepterSide());
 
         outcome.Reasons.ShouldBeEmpty();
         outcome.Plan!.ExistingPeeringId.ShouldBe(ours.Id);
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_IgnoresDeletedPeeringGivenSamePair()
+    public void PeeringPlannerPlan_IgnoresDeletedPeeringGivenSamePair()
     {
         var old = Peering("pcx-0000000000000000c", PeeringStatus.Deleted, requestId: "old");
 
-        validator.Validate(Request(), RequesterSide(peerings: [old]), AccepterSide()).IsAccepted.ShouldBeTrue();
+        planner.Plan(Request(), RequesterSide(peerings: [old]), AccepterSide()).IsAccepted.ShouldBeTrue();
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsQuotaGivenVpcAtPeeringLimit()
+    public void PeeringPlannerPlan_RejectsQuotaGivenVpcAtPeeringLimit()
     {
         var policy = Policy() with { MaxPeeringsPerVpc = 2 };
         var others = Enumerable.Range(1, 2).Select(i => Peering($"pcx-00000000000000{i:x3}", PeeringStatus.Active) with
@@ -174,20 +174,20 @@ public sealed class PeeringRequestValidatorTests
             Accepter = new PeeringSideInfo(AccepterAccount, EuWest1, VpcId.Parse($"vpc-00000000000000{i:x3}")),
         }).ToList();
 
-        var outcome = new PeeringRequestValidator(policy).Validate(Request(), RequesterSide(peerings: others), AccepterSide());
+        var outcome = new PeeringPlanner(policy).Plan(Request(), RequesterSide(peerings: others), AccepterSide());
 
         outcome.Reasons.ShouldHaveSingleItem().Code.ShouldBe(ReasonCodes.PeeringQuotaExceeded);
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsRouteQuotaGivenFullTable()
+    public void PeeringPlannerPlan_RejectsRouteQuotaGivenFullTable()
     {
         var routes = Enumerable.Range(0, 50)
             .Select(i => new Route(Cidr.Parse($"172.16.{i}.0/24"), RouteTargetKind.TransitGateway, "tgw-1", "active"))
             .Append(LocalRoute("10.1.0.0/16"))
             .ToArray();
 
-        var outcome = validator.Validate(Request(), RequesterSide(table: Table(RequesterTable, RequesterVpc, routes)), AccepterSide());
+        var outcome = planner.Plan(Request(), RequesterSide(table: Table(RequesterTable, RequesterVpc, routes)), AccepterSide());
 
         var reason = outcome.Reasons.ShouldHaveSingleItem();
         reason.Code.ShouldBe(ReasonCodes.RouteQuotaExceeded);
@@ -195,12 +195,12 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsConflictGivenDestinationRoutedToTransitGateway()
+    public void PeeringPlannerPlan_RejectsConflictGivenDestinationRoutedToTransitGateway()
     {
         var table = Table(RequesterTable, RequesterVpc, LocalRoute("10.1.0.0/16"),
             new Route(Cidr.Parse("10.20.0.0/16"), RouteTargetKind.TransitGateway, "tgw-0123", "active"));
 
-        var outcome = validator.Validate(Request(), RequesterSide(table: table), AccepterSide());
+        var outcome = planner.Plan(Request(), RequesterSide(table: table), AccepterSide());
 
         var reason = outcome.Reasons.ShouldHaveSingleItem();
         reason.Code.ShouldBe(ReasonCodes.RouteConflict);
@@ -208,12 +208,12 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsConflictGivenMoreSpecificBlackhole()
+    public void PeeringPlannerPlan_RejectsConflictGivenMoreSpecificBlackhole()
     {
         var table = Table(RequesterTable, RequesterVpc, LocalRoute("10.1.0.0/16"),
             new Route(Cidr.Parse("10.20.3.0/24"), RouteTargetKind.PeeringConnection, "pcx-00000000000000dead", "blackhole"));
 
-        var outcome = validator.Validate(Request(), RequesterSide(table: table), AccepterSide());
+        var outcome = planner.Plan(Request(), RequesterSide(table: table), AccepterSide());
 
         var reason = outcome.Reasons.ShouldHaveSingleItem();
         reason.Code.ShouldBe(ReasonCodes.RouteConflict);
@@ -221,31 +221,31 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_AllowsWiderRouteElsewhereGivenOursIsMoreSpecific()
+    public void PeeringPlannerPlan_AllowsWiderRouteElsewhereGivenOursIsMoreSpecific()
     {
         var table = Table(RequesterTable, RequesterVpc, LocalRoute("10.1.0.0/16"),
             new Route(Cidr.Parse("10.0.0.0/8"), RouteTargetKind.TransitGateway, "tgw-0123", "active"));
 
-        validator.Validate(Request(), RequesterSide(table: table), AccepterSide()).IsAccepted.ShouldBeTrue();
+        planner.Plan(Request(), RequesterSide(table: table), AccepterSide()).IsAccepted.ShouldBeTrue();
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsUnknownTableGivenRouteTableOfAnotherVpc()
+    public void PeeringPlannerPlan_RejectsUnknownTableGivenRouteTableOfAnotherVpc()
     {
         var request = Request() with
         {
             Requester = Request().Requester with { RouteTableIds = [RouteTableId.Parse("rtb-0000000000000ffff")] },
         };
 
-        var outcome = validator.Validate(request, RequesterSide(), AccepterSide());
+        var outcome = planner.Plan(request, RequesterSide(), AccepterSide());
 
         outcome.Reasons.ShouldHaveSingleItem().Message.ShouldContain("requester.routeTableIds[0]");
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_PlansRulesFromPeerBlocksGivenTcpPort()
+    public void PeeringPlannerPlan_PlansRulesFromPeerBlocksGivenTcpPort()
     {
-        var outcome = validator.Validate(Request(requesterIngress: [Tcp(443)]), RequesterSide(), AccepterSide());
+        var outcome = planner.Plan(Request(requesterIngress: [Tcp(443)]), RequesterSide(), AccepterSide());
 
         var rules = outcome.Plan!.Requester.GroupRules.ShouldHaveSingleItem();
         rules.SecurityGroupId.ShouldBe(RequesterGroup);
@@ -256,9 +256,9 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsGroupGivenGroupOfAnotherVpc()
+    public void PeeringPlannerPlan_RejectsGroupGivenGroupOfAnotherVpc()
     {
-        var outcome = validator.Validate(Request(requesterIngress: [Tcp(443, AccepterGroup)]), RequesterSide(), AccepterSide());
+        var outcome = planner.Plan(Request(requesterIngress: [Tcp(443, AccepterGroup)]), RequesterSide(), AccepterSide());
 
         var reason = outcome.Reasons.ShouldHaveSingleItem();
         reason.Code.ShouldBe(ReasonCodes.SecurityGroupNotInVpc);
@@ -266,28 +266,28 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsAllTrafficGivenPolicyForbidsIt()
+    public void PeeringPlannerPlan_RejectsAllTrafficGivenPolicyForbidsIt()
     {
         var all = new IngressRequest { SecurityGroupId = RequesterGroup, Protocol = "-1", FromPort = -1, ToPort = -1 };
 
-        var outcome = validator.Validate(Request(requesterIngress: [all]), RequesterSide(), AccepterSide());
+        var outcome = planner.Plan(Request(requesterIngress: [all]), RequesterSide(), AccepterSide());
 
         outcome.Reasons.ShouldHaveSingleItem().Code.ShouldBe(ReasonCodes.TrafficNotAllowed);
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_AllowsAllTrafficGivenPolicyAllowsIt()
+    public void PeeringPlannerPlan_AllowsAllTrafficGivenPolicyAllowsIt()
     {
         var all = new IngressRequest { SecurityGroupId = RequesterGroup, Protocol = "-1", FromPort = -1, ToPort = -1 };
 
-        var outcome = new PeeringRequestValidator(Policy() with { AllowAllTraffic = true })
-            .Validate(Request(requesterIngress: [all]), RequesterSide(), AccepterSide());
+        var outcome = new PeeringPlanner(Policy() with { AllowAllTraffic = true })
+            .Plan(Request(requesterIngress: [all]), RequesterSide(), AccepterSide());
 
         outcome.IsAccepted.ShouldBeTrue();
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsRuleGivenSameRuleOwnedBySomeoneElse()
+    public void PeeringPlannerPlan_RejectsRuleGivenSameRuleOwnedBySomeoneElse()
     {
         var foreign = new IngressPermission
         {
@@ -295,7 +295,7 @@ public sealed class PeeringRequestValidatorTests
         };
         var requester = RequesterSide() with { SecurityGroups = [Group(RequesterGroup, RequesterVpc, RequesterAccount, foreign)] };
 
-        var outcome = validator.Validate(Request(requesterIngress: [Tcp(443)]), requester, AccepterSide());
+        var outcome = planner.Plan(Request(requesterIngress: [Tcp(443)]), requester, AccepterSide());
 
         var reason = outcome.Reasons.ShouldHaveSingleItem();
         reason.Code.ShouldBe(ReasonCodes.RuleConflict);
@@ -303,7 +303,7 @@ public sealed class PeeringRequestValidatorTests
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_RejectsRuleQuotaGivenFullGroup()
+    public void PeeringPlannerPlan_RejectsRuleQuotaGivenFullGroup()
     {
         var full = Enumerable.Range(0, 60).Select(i => new IngressPermission
         {
@@ -311,17 +311,17 @@ public sealed class PeeringRequestValidatorTests
         }).ToArray();
         var requester = RequesterSide() with { SecurityGroups = [Group(RequesterGroup, RequesterVpc, RequesterAccount, full)] };
 
-        var outcome = validator.Validate(Request(requesterIngress: [Tcp(443)]), requester, AccepterSide());
+        var outcome = planner.Plan(Request(requesterIngress: [Tcp(443)]), requester, AccepterSide());
 
         outcome.Reasons.ShouldHaveSingleItem().Code.ShouldBe(ReasonCodes.RuleQuotaExceeded);
     }
 
     [Fact]
-    public void PeeringRequestValidatorValidate_UsesOnlyIpv4SourcesGivenIcmp()
+    public void PeeringPlannerPlan_UsesOnlyIpv4SourcesGivenIcmp()
     {
         var icmp = new IngressRequest { SecurityGroupId = RequesterGroup, Protocol = "icmp", FromPort = 8, ToPort = -1 };
 
-        var outcome = validator.Validate(Request(requesterIngress: [icmp]), RequesterSide(), AccepterSide());
+        var outcome = planner.Plan(Request(requesterIngress: [icmp]), RequesterSide(), AccepterSide());
 
         outcome.Plan!.Requester.GroupRules.ShouldHaveSingleItem().Permissions
             .ShouldAllBe(p => p.SourceCidr!.Family == IpFamily.IPv4);

@@ -1,0 +1,85 @@
+using System.Text.Json.Nodes;
+using PeeringAutomation.Core.Compliance;
+using PeeringAutomation.Core.Model;
+using PeeringAutomation.Core.Requests;
+
+namespace PeeringAutomation.Core.Tests.UseCases;
+
+/// <summary>The compliance use cases (sweep planner, evaluator, one scope's sweep) on the in-memory EC2, ledger and findings store.</summary>
+public sealed class ComplianceUseCaseTests
+{
+    private readonly UseCaseWorld world = new();
+
+    private static JsonObject CheckRequested(string source, JsonObject detail) => new()
+    {
+        ["version"] = "0", ["id"] = "sweep-1", ["detail-type"] = "Compliance Check Requested", ["source"] = source,
+        ["account"] = "123456789012", ["time"] = "2026-11-27T10:00:00Z", ["region"] = "us-east-1", ["resources"] = new JsonArray(), ["detail"] = detail,
+    };
+
+    [Fact]
+    public void ComplianceSweepPlannerPlan_CoversEveryManagedAccountAndRegionGivenTheSchedule()
+    {
+        var plan = world.SweepPlanner.Plan(UseCaseWorld.Element(new JsonObject { ["id"] = "sweep-1", ["source"] = "aws.events", ["detail-type"] = "Scheduled Event" }));
+
+        plan.SweepId.ShouldBe("sweep-1");
+        plan.Scopes.Select(s => s.ToString()).ShouldBe(
+            ["111111111111/eu-west-1", "111111111111/us-east-1", "222222222222/eu-west-1", "222222222222/us-east-1"]);
+        plan.Reasons.ShouldBeNull();
+    }
+
+    [Fact]
+    public void ComplianceSweepPlannerPlan_KeepsTheManagedPartAndNamesTheRestGivenTheAutomationsOwnRequest()
+    {
+        var plan = world.SweepPlanner.Plan(UseCaseWorld.Element(CheckRequested(RequestParser.AutomationSource, new JsonObject
+        {
+            ["accountIds"] = new JsonArray("111111111111", "999999999999"), ["regions"] = new JsonArray("us-east-1"),
+        })));
+
+        plan.Scopes.ShouldBe([PeeringWorld.Requester]);
+        plan.Ignored.ShouldBe(["account 999999999999"]);
+    }
+
+    [Fact]
+    public void ComplianceSweepPlannerPlan_ScansNothingGivenAMalformedRequest()
+    {
+        var plan = world.SweepPlanner.Plan(UseCaseWorld.Element(CheckRequested(RequestParser.EventSource, new JsonObject { ["accountIds"] = "111111111111" })));
+
+        plan.Scopes.ShouldBeEmpty();
+        plan.Reasons.ShouldNotBeNull().ShouldNotBeEmpty();
+    }
+
+    [Fact]
+    public async Task ComplianceEvaluatorEvaluate_FindsTheAccepterVpcWithoutFlowLog()
+    {
+        await world.ProvisionAsync();
+
+        var evaluation = await world.Evaluator.EvaluateAsync(PeeringWorld.Accepter);
+
+        evaluation.Failed.ShouldBeFalse();
+        evaluation.PeeringsChecked.ShouldBe(1);
+        evaluation.Findings.ShouldContain(f => f.FindingType == FindingTypes.FlowLogsMissing && f.VpcId == world.AccepterVpc.Value);
+    }
+
+    [Fact]
+    public async Task ComplianceEvaluatorEvaluate_FindsNothingOnTheRequesterSideWithItsFlowLog()
+    {
+        await world.ProvisionAsync();
+
+        var evaluation = await world.Evaluator.EvaluateAsync(PeeringWorld.Requester);
+
+        evaluation.Findings.ShouldBeEmpty();
+    }
+
+    [Fact]
+    public async Task ComplianceScopeSweepRun_AlertsANewFindingOnceAcrossSweeps()
+    {
+        await world.ProvisionAsync();
+
+        var first = await world.ScopeSweep.RunAsync(PeeringWorld.Accepter, after: null, sweepId: "sweep-1");
+        var second = await world.ScopeSweep.RunAsync(PeeringWorld.Accepter, after: null, sweepId: "sweep-2");
+
+        first.Outcomes.ShouldHaveSingleItem().Alert.ShouldBe(AlertReason.New);
+        second.Outcomes.ShouldHaveSingleItem().Alert.ShouldBe(AlertReason.None);
+        first.Page.OpenByType[FindingTypes.FlowLogsMissing].ShouldBe(1);
+    }
+}
