@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PeeringAutomation.Local.Hosting;
-using PeeringAutomation.Local.Moto;
+using PeeringAutomation.Moto;
 using PeeringAutomation.Local.Tests.Fixtures;
 
 namespace PeeringAutomation.Local.Tests;

@@ -15,7 +15,7 @@ using PeeringAutomation.Local.Bridge;
 using PeeringAutomation.Local.Deploy;
 using PeeringAutomation.Local.Faults;
 using PeeringAutomation.Local.Lambda;
-using PeeringAutomation.Local.Moto;
+using PeeringAutomation.Moto;
 using PeeringAutomation.Local.World;
 
 namespace PeeringAutomation.Local.Hosting;
