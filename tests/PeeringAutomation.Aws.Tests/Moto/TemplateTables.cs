@@ -41,13 +41,15 @@ public static class TemplateTables
     }
 
     private static List<KeySchemaElement> Keys(YamlNode node) =>
-        [.. Sequence(node, "KeySchema").Select(k => new KeySchemaElement(Text(k, "AttributeName"), KeyType.FindValue(Text(k, "KeyType"))))];
+        [.. Sequence(node, "KeySchema").Select(k =>
+            new KeySchemaElement(Text(k, "AttributeName"), KeyType.FindValue(Text(k, "KeyType"))))];
 
     private static bool Has(YamlNode node, string key) => ((YamlMappingNode)node).Children.ContainsKey(key);
 
     private static YamlNode Mapping(YamlNode node, string key) => ((YamlMappingNode)node)[key];
 
-    private static IEnumerable<YamlNode> Sequence(YamlNode node, string key) => (YamlSequenceNode)((YamlMappingNode)node)[key];
+    private static IEnumerable<YamlNode> Sequence(YamlNode node, string key) =>
+        (YamlSequenceNode)((YamlMappingNode)node)[key];
 
     private static string Text(YamlNode node, string key) => ((YamlScalarNode)((YamlMappingNode)node)[key]).Value ?? "";
 
