@@ -46,7 +46,7 @@ public sealed class LocalLatencyBenchmark : IBenchmark
     {
         var pairs = samples + 1;
         var clock = Stopwatch.StartNew();
-        await using var stack = await LocalStack.StartAsync(new LocalStackOptions
+        await using var stack = await LocalCloud.StartAsync(new LocalCloudOptions
         {
             World = WorldFile.Parse(World(pairs), "latency"),
             Behaviour = new BehaviourSettings { InterRegionLag = TimeSpan.Zero },
@@ -79,7 +79,7 @@ public sealed class LocalLatencyBenchmark : IBenchmark
 
     private sealed record Sample(TimeSpan Latency, TimeSpan Handlers, TimeSpan BusToStart, TimeSpan EndToOutcome, IReadOnlyList<StateTime> States);
 
-    private static async Task<Sample> ProvisionAsync(LocalStack stack, string prefix, int i, string accepterRegion)
+    private static async Task<Sample> ProvisionAsync(LocalCloud stack, string prefix, int i, string accepterRegion)
     {
         var requester = stack.World.Vpc($"{prefix}-a-{i}");
         var accepter = stack.World.Vpc($"{prefix}-b-{i}");

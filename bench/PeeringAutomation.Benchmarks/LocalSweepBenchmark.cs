@@ -58,7 +58,7 @@ public sealed class LocalSweepBenchmark : IBenchmark
         int vpcCount, int peeringCount, string[] accounts, string[] regions, List<string> vpcNames, WorldSpec world, TextWriter log)
     {
         var clock = Stopwatch.StartNew();
-        await using var stack = await LocalStack.StartAsync(new LocalStackOptions
+        await using var stack = await LocalCloud.StartAsync(new LocalCloudOptions
         {
             World = world,
             // The set-up accepts inter-region peerings at once; the sweep does not depend on the lag.

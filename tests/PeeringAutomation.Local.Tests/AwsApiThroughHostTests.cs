@@ -13,7 +13,7 @@ namespace PeeringAutomation.Local.Tests;
 [Collection(FixtureStackCollection.Name)]
 public sealed class AwsApiThroughHostTests(FixtureStack fixture)
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     [Fact]
     public async Task Endpoint_DescribesAMemberAccountsVpcsGivenAssumedRoleCredentials()

@@ -16,7 +16,7 @@ public sealed class BehaviourLayerTests(FixtureStack fixture)
 {
     private const string NotFound = "InvalidVpcPeeringConnectionID.NotFound";
 
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     private BehaviourLayer Layer => Stack.Behaviour.ShouldNotBeNull("the layer is on by default");
 

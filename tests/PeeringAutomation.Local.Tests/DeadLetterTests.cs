@@ -14,7 +14,7 @@ namespace PeeringAutomation.Local.Tests;
 [Collection(FixtureStackCollection.Name)]
 public sealed class DeadLetterTests(FixtureStack fixture)
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     [Fact]
     public async Task PutEvent_LandsInTheRulesDeadLetterQueueGivenAnEnvelopeOverTheExecutionInputLimit()

@@ -19,7 +19,7 @@ namespace PeeringAutomation.Local.Tests;
 [Collection(FixtureStackCollection.Name)]
 public sealed class FaultInjectionTests(FixtureStack fixture) : IDisposable
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     public void Dispose() => Stack.Faults.Set(FaultSettings.None);
 

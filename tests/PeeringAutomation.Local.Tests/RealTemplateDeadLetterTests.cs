@@ -8,7 +8,7 @@ namespace PeeringAutomation.Local.Tests;
 [Collection(RealTemplateCollection.Name)]
 public sealed class RealTemplateDeadLetterTests(RealTemplateStack fixture)
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     [Fact]
     public async Task PeeringRequested_LandsInTheProvisioningDeadLetterQueueGivenAnEventTooBigToStartTheWorkflow()

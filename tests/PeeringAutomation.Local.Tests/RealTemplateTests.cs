@@ -8,10 +8,10 @@ namespace PeeringAutomation.Local.Tests;
 /// <summary>The repository's template.yaml and default world in one local stack.</summary>
 public sealed class RealTemplateStack : IAsyncLifetime
 {
-    public LocalStack Stack { get; private set; } = null!;
+    public LocalCloud Stack { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Stack = await LocalStack.StartAsync(new LocalStackOptions { WorldFile = LocalStackOptions.DefaultWorldFile, Behaviour = Demo.DemoRunner.Behaviour });
+        Stack = await LocalCloud.StartAsync(new LocalCloudOptions { WorldFile = LocalCloudOptions.DefaultWorldFile, Behaviour = Demo.DemoRunner.Behaviour });
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();
 }
@@ -26,7 +26,7 @@ public sealed class RealTemplateCollection : ICollectionFixture<RealTemplateStac
 [Collection(RealTemplateCollection.Name)]
 public sealed class RealTemplateTests(RealTemplateStack fixture)
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     [Fact]
     public async Task PeeringRequested_ProvisionsAnActivePeeringWithRoutesGivenTwoWorldVpcs()

@@ -15,7 +15,7 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
     private const string Machine = "CheckComplianceStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private sealed record Sweep(string Id, IReadOnlyList<JsonNode> Findings, IReadOnlyList<JsonNode> Resolved, IReadOnlyList<JsonNode> FlowLogsEnabled, JsonNode Summary);
 

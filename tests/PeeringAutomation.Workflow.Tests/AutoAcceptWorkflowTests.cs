@@ -10,7 +10,7 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
     private const string Machine = "AcceptPeeringsStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private async Task<VpcPeeringConnection> DescribeAsync(string pcx, string accepter)
     {

@@ -15,7 +15,7 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
     private const string Teardown = "TeardownPeeringStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private string TeamA => Stack.World.Vpc("a2").AccountId;
 

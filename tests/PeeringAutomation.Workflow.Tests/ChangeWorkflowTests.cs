@@ -18,7 +18,7 @@ public sealed class ChangeWorkflowTests(WorldStack world)
     private const string TeamB = "222222222222";
     private static readonly TimeSpan Timeout = WorldStack.Timeout;
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 

@@ -31,7 +31,7 @@ public sealed class ChaosWorkflowTests(WorldStack world, ITestOutputHelper outpu
         ("x11", "x12", false, false),
     ];
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 

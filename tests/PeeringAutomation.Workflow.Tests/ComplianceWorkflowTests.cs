@@ -11,7 +11,7 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
     private const string Machine = "CheckComplianceStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 

@@ -18,7 +18,7 @@ public sealed class LedgerWorkflowTests(WorldStack world)
     private const string Teardown = "TeardownPeeringStateMachine";
     private static readonly TimeSpan Timeout = WorldStack.Timeout;
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 

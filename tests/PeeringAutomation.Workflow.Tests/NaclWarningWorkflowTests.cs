@@ -11,7 +11,7 @@ namespace PeeringAutomation.Workflow.Tests;
 [Collection(WorldStackCollection.Name)]
 public sealed class NaclWarningWorkflowTests(WorldStack world)
 {
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 

@@ -10,7 +10,7 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
     private const string Machine = "ProvisionPeeringStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 

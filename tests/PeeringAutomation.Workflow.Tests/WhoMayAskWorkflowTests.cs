@@ -19,7 +19,7 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
     private const string Payments = "111111111111";
     private static readonly TimeSpan Timeout = WorldStack.Timeout;
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 

@@ -9,7 +9,7 @@ namespace PeeringAutomation.Workflow.Tests;
 /// <summary>The real template and the default world, one local stack for every workflow test.</summary>
 public sealed class WorldStack : IAsyncLifetime
 {
-    public LocalStack Stack { get; private set; } = null!;
+    public LocalCloud Stack { get; private set; } = null!;
 
     /// <summary>How long an inter-region peering stays unknown in the accepter's region in these tests.</summary>
     public static readonly TimeSpan InterRegionLag = TimeSpan.FromSeconds(2);
@@ -43,7 +43,7 @@ public sealed class WorldStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Stack = await LocalStack.StartAsync(new LocalStackOptions
+        Stack = await LocalCloud.StartAsync(new LocalCloudOptions
         {
             WorldFile = Path.Combine(AppContext.BaseDirectory, "test-world.yaml"),
             ParameterOverrides = Parameters,

@@ -28,11 +28,11 @@ public interface IDemoOutput
 }
 
 /// <summary>
-/// Plays a story through the real bus of a running <see cref="LocalStack"/>: puts each event,
+/// Plays a story through the real bus of a running <see cref="LocalCloud"/>: puts each event,
 /// follows the workflow it starts (history, as it happens), waits for the outcome event and checks
 /// EC2. A step whose event no rule of the template routes anywhere is skipped with the reason.
 /// </summary>
-public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
+public sealed class DemoPlayer(LocalCloud stack, IDemoOutput output)
 {
     private readonly Dictionary<string, string> peerings = new();
     private readonly Dictionary<string, DateTimeOffset> expiries = new();

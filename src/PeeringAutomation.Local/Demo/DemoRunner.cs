@@ -45,11 +45,11 @@ public static class DemoRunner
 
     private static async Task<int> PlayAsync(string worldFile, string? template, bool verbose, DateTime started)
     {
-        LocalStack stack;
+        LocalCloud stack;
         try
         {
             AnsiConsole.MarkupLine("[grey]Starting moto, the host and the template on a free port…[/]");
-            stack = await LocalStack.StartAsync(new LocalStackOptions
+            stack = await LocalCloud.StartAsync(new LocalCloudOptions
             {
                 WorldFile = worldFile,
                 TemplatePath = template,
@@ -84,7 +84,7 @@ public static class DemoRunner
         }
     }
 
-    private static async Task PrintEc2StateAsync(LocalStack stack)
+    private static async Task PrintEc2StateAsync(LocalCloud stack)
     {
         var names = stack.World.Vpcs.ToDictionary(v => v.VpcId, v => v.Name);
         var peerings = new Dictionary<string, VpcPeeringConnection>();

@@ -26,7 +26,7 @@ namespace PeeringAutomation.Local.Hosting;
 /// and workflow tests. Handlers run in-process and environment variables are process-wide, so one
 /// stack runs per process at a time. Dispose stops everything, moto included.
 /// </summary>
-public sealed class LocalStack : IAsyncDisposable
+public sealed class LocalCloud : IAsyncDisposable
 {
     private static int active;
     private readonly List<IAsyncDisposable> stoppables = [];
@@ -38,7 +38,7 @@ public sealed class LocalStack : IAsyncDisposable
     private ScheduleRunner schedules = null!;
     private FunctionRegistry functions = null!;
 
-    private LocalStack(int port, StackPlan plan)
+    private LocalCloud(int port, StackPlan plan)
     {
         Port = port;
         Endpoint = new Uri($"http://127.0.0.1:{port}");
@@ -92,13 +92,13 @@ public sealed class LocalStack : IAsyncDisposable
 
     /// <summary>Starts everything; throws <see cref="Template.TemplateError"/>, <see cref="WorldFileError"/>,
     /// <see cref="HandlerNotResolved"/>, <see cref="PortInUse"/> or <see cref="MotoUnavailable"/> with a clear message.</summary>
-    public static async Task<LocalStack> StartAsync(LocalStackOptions options, CancellationToken ct = default)
+    public static async Task<LocalCloud> StartAsync(LocalCloudOptions options, CancellationToken ct = default)
     {
         if (Interlocked.CompareExchange(ref active, 1, 0) != 0)
         {
-            throw new InvalidOperationException("a LocalStack is already running in this process: handlers share process-wide environment variables, so run one at a time (use one fixture per test collection)");
+            throw new InvalidOperationException("a LocalCloud is already running in this process: handlers share process-wide environment variables, so run one at a time (use one fixture per test collection)");
         }
-        LocalStack? stack = null;
+        LocalCloud? stack = null;
         try
         {
             var port = options.Port == 0 ? MotoServer.FreeLoopbackPort() : EnsureFree(options.Port);
@@ -106,7 +106,7 @@ public sealed class LocalStack : IAsyncDisposable
             var template = options.TemplatePath ?? RepositoryFiles.Find("template.yaml")
                 ?? throw new Template.TemplateError("template.yaml not found in the current directory or any parent; pass its path");
             var plan = StackPlanner.Plan(template, options.Region, options.AccountId, options.ParameterOverrides, LocalDefaults(world, options.Region));
-            stack = new LocalStack(port, plan);
+            stack = new LocalCloud(port, plan);
             await stack.StartAsync(options, world, ct);
             return stack;
         }
@@ -140,7 +140,7 @@ public sealed class LocalStack : IAsyncDisposable
         return defaults;
     }
 
-    private async Task StartAsync(LocalStackOptions options, WorldSpec world, CancellationToken ct)
+    private async Task StartAsync(LocalCloudOptions options, WorldSpec world, CancellationToken ct)
     {
         // Fail on template and handler problems before anything is started.
         var environment = FunctionEnvironment.Apply(FunctionEnvironment.Compute(Plan, Endpoint));
@@ -448,7 +448,7 @@ public sealed class LocalStack : IAsyncDisposable
     {
         if (outcomeQueueUrl is null)
         {
-            throw new InvalidOperationException("outcome collection is off (LocalStackOptions.CollectOutcomes)");
+            throw new InvalidOperationException("outcome collection is off (LocalCloudOptions.CollectOutcomes)");
         }
         bool Matches(JsonObject e) => e["detail-type"]?.GetValue<string>() == detailType && (match?.Invoke(e) ?? true);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));

@@ -5,9 +5,9 @@ using PeeringAutomation.Local.Tests.Fixtures;
 namespace PeeringAutomation.Local.Tests;
 
 [Collection(FixtureStackCollection.Name)]
-public sealed class LocalStackWorkflowTests(FixtureStack fixture)
+public sealed class LocalCloudWorkflowTests(FixtureStack fixture)
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     [Fact]
     public async Task PutEvent_RunsTheStateMachineThroughInProcessHandlersGivenAMatchingEvent()
