@@ -40,14 +40,14 @@ public sealed class RealTemplateTests(RealTemplateStack fixture)
             ["accepter"] = new JsonObject { ["accountId"] = sandbox.AccountId, ["region"] = sandbox.Region, ["vpcId"] = sandbox.VpcId },
         };
 
-        var eventId = await Stack.PutEventAsync("Peering Requested", detail);
-        var execution = await Stack.WaitForExecutionAsync("ProvisionPeeringStateMachine", eventId);
-        var outcome = await Stack.WaitForOutcomeAsync("Peering Provisioned", e => e["detail"]?["requestId"]?.GetValue<string>() == "test-hub-sandbox");
+        var eventId = await Stack.Driver.PutEventAsync("Peering Requested", detail);
+        var execution = await Stack.Driver.WaitForExecutionAsync("ProvisionPeeringStateMachine", eventId);
+        var outcome = await Stack.Driver.WaitForOutcomeAsync("Peering Provisioned", e => e["detail"]?["requestId"]?.GetValue<string>() == "test-hub-sandbox");
 
         execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
         execution.StatesEntered.ShouldContain("Configure routes");
         var peeringId = outcome["detail"]!["vpcPeeringConnectionId"]!.GetValue<string>();
-        var ec2 = await Stack.Ec2Async(hub.AccountId, hub.Region);
+        var ec2 = await Stack.Driver.Ec2Async(hub.AccountId, hub.Region);
         var peering = (await ec2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest())).VpcPeeringConnections
             .Single(p => p.VpcPeeringConnectionId == peeringId);
         peering.Status.Code.Value.ShouldBe("active");

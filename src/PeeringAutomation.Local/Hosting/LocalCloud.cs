@@ -1,9 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
-using Amazon.EC2;
 using Amazon.SQS;
-using Amazon.SQS.Model;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
@@ -21,9 +19,10 @@ using PeeringAutomation.Local.World;
 namespace PeeringAutomation.Local.Hosting;
 
 /// <summary>
-/// The whole local stack in this process: moto, the host (Lambda Invoke API + YARP to moto), the
-/// deployed template, the world, the rule bridge and the schedules. Used by <c>up</c>, <c>demo</c>
-/// and workflow tests. Handlers run in-process and environment variables are process-wide, so one
+/// The whole local stack in this process, and its composition root: builds and starts moto, the
+/// host (Lambda Invoke API + YARP to moto), the deployed template, the world, the rule bridge and
+/// the schedules. Used by <c>up</c>, <c>demo</c> and workflow tests, which drive it through
+/// <see cref="Driver"/>. Handlers run in-process and environment variables are process-wide, so one
 /// stack runs per process at a time. Dispose stops everything, moto included.
 /// </summary>
 public sealed class LocalCloud : IAsyncDisposable
@@ -31,12 +30,7 @@ public sealed class LocalCloud : IAsyncDisposable
     private static int active;
     private readonly List<IAsyncDisposable> stoppables = [];
     private readonly List<IDisposable> disposables = [];
-    private readonly List<JsonObject> outcomes = [];
-    private readonly SemaphoreSlim outcomeLock = new(1, 1);
-    private string? outcomeQueueUrl;
     private IAmazonSQS sqs = null!;
-    private ScheduleRunner schedules = null!;
-    private FunctionRegistry functions = null!;
 
     private LocalCloud(int port, StackPlan plan)
     {
@@ -78,17 +72,14 @@ public sealed class LocalCloud : IAsyncDisposable
     /// <summary>SDK clients per account and region (member accounts through sts:AssumeRole).</summary>
     public AccountClients Clients { get; private set; } = null!;
 
-    /// <summary>Outcome events collected so far (envelopes), oldest first.</summary>
-    public IReadOnlyList<JsonObject> Outcomes
-    {
-        get
-        {
-            lock (outcomes)
-            {
-                return outcomes.ToList();
-            }
-        }
-    }
+    /// <summary>
+    /// What tests and the demo do to the running stack: put events, wait for executions and
+    /// outcomes, fire schedules, inject faults.
+    /// </summary>
+    public StackDriver Driver { get; private set; } = null!;
+
+    /// <summary>The hub bus's ARN, as member accounts name it.</summary>
+    public string EventBusArn => $"arn:aws:events:{Region}:{AccountId}:event-bus/{EventBusName}";
 
     /// <summary>Starts everything; throws <see cref="Template.TemplateError"/>, <see cref="WorldFileError"/>,
     /// <see cref="HandlerNotResolved"/>, <see cref="PortInUse"/> or <see cref="MotoUnavailable"/> with a clear message.</summary>
@@ -145,7 +136,7 @@ public sealed class LocalCloud : IAsyncDisposable
         // Fail on template and handler problems before anything is started.
         var environment = FunctionEnvironment.Apply(FunctionEnvironment.Compute(Plan, Endpoint));
         disposables.Add(environment);
-        functions = new FunctionRegistry(Plan);
+        var functions = new FunctionRegistry(Plan);
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -184,7 +175,7 @@ public sealed class LocalCloud : IAsyncDisposable
         TargetDispatcher dispatcher = null!;
         var invoker = new AsyncInvoker((arn, record, outcome, token) => dispatcher.SendToDestinationAsync(arn, record, outcome, token), logs.CreateLogger<AsyncInvoker>());
         dispatcher = new TargetDispatcher(Aws, sqs, functions, invoker, Plan, logs.CreateLogger<TargetDispatcher>());
-        schedules = new ScheduleRunner(Plan, dispatcher, logs.CreateLogger<ScheduleRunner>());
+        var schedules = new ScheduleRunner(Plan, dispatcher, logs.CreateLogger<ScheduleRunner>());
 
         var readiness = new Readiness();
         readiness.Use(app, options.Behaviour.Enabled ? "aws" : "raw-moto");
@@ -232,21 +223,13 @@ public sealed class LocalCloud : IAsyncDisposable
 
         var deployed = await new StackDeployer(Aws, sqs, logs.CreateLogger<StackDeployer>()).DeployAsync(Plan, ct);
         World = await new WorldBuilder(Clients, logs.CreateLogger<WorldBuilder>()).BuildAsync(world, ct);
+        OutcomeTap? outcomes = null;
         if (options.CollectOutcomes)
         {
-            await CreateOutcomeQueueAsync(options.OutcomeSources, ct);
-            // Drained all the time, not only while someone waits: moto recounts a queue's messages
-            // on every SendMessage, so an undrained queue of thousands of findings slows every
-            // event the bus delivers (a profile of a 2,000-VPC sweep: a quarter of moto's time).
-            var draining = new CancellationTokenSource();
-            var drainer = Task.Run(() => DrainOutcomesAsync(draining.Token));
-            stoppables.Insert(0, new Stoppable(async () =>
-            {
-                await draining.CancelAsync();
-                await drainer.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-                draining.Dispose();
-            }));
+            outcomes = await OutcomeTap.StartAsync(Aws, sqs, Region, AccountId, EventBusName, options.OutcomeSources, ct);
+            stoppables.Insert(0, outcomes);
         }
+        Driver = new StackDriver(this, functions, schedules, outcomes);
         var bridge = new RuleBridge(deployed, sqs, dispatcher, logs.CreateLogger<RuleBridge>(), senders)
         {
             Duplicates = Faults.Duplicates,
@@ -277,81 +260,6 @@ public sealed class LocalCloud : IAsyncDisposable
         }
     }
 
-    private async Task CreateOutcomeQueueAsync(IReadOnlyList<string> sources, CancellationToken ct)
-    {
-        const string name = "local-outcomes";
-        outcomeQueueUrl = (await sqs.CreateQueueAsync(name, ct)).QueueUrl;
-        var rule = new JsonObject
-        {
-            ["Name"] = name,
-            ["EventPattern"] = new JsonObject { ["source"] = new JsonArray(sources.Select(s => (JsonNode)JsonValue.Create(s)).ToArray()) }.ToJsonString(),
-        };
-        if (EventBusName != "default")
-        {
-            rule["EventBusName"] = EventBusName;
-        }
-        await Aws.EventsAsync("PutRule", rule, ct);
-        var targets = new JsonObject
-        {
-            ["Rule"] = name,
-            ["Targets"] = new JsonArray(new JsonObject
-            {
-                ["Id"] = "outcomes",
-                ["Arn"] = $"arn:aws:sqs:{Region}:{AccountId}:{name}",
-                ["InputTransformer"] = new JsonObject { ["InputTemplate"] = "<aws.events.event.json>" },
-            }),
-        };
-        if (EventBusName != "default")
-        {
-            targets["EventBusName"] = EventBusName;
-        }
-        await Aws.EventsAsync("PutTargets", targets, ct);
-    }
-
-    /// <summary>Puts one event on the bus (as a team would); returns its event id.</summary>
-    public async Task<string> PutEventAsync(string detailType, JsonNode detail, string source = "vpc-peering", string? busName = null, CancellationToken ct = default)
-    {
-        var response = await Aws.EventsAsync("PutEvents", new JsonObject
-        {
-            ["Entries"] = new JsonArray(new JsonObject
-            {
-                ["Source"] = source,
-                ["DetailType"] = detailType,
-                ["Detail"] = detail.ToJsonString(),
-                ["EventBusName"] = busName ?? EventBusName,
-            }),
-        }, ct);
-        var entry = response["Entries"]?[0];
-        return entry?["EventId"]?.GetValue<string>()
-            ?? throw new InvalidOperationException($"PutEvents failed: {entry?.ToJsonString() ?? response.ToJsonString()}");
-    }
-
-    /// <summary>
-    /// Calls PutEvents as <paramref name="accountId"/> (credentials from <c>sts:AssumeRole</c> on its member role,
-    /// as a team would) and returns EventBridge's answer, with its per-entry results.
-    /// </summary>
-    public async Task<JsonObject> PutEventsAsAsync(string accountId, IEnumerable<JsonObject> entries, CancellationToken ct = default)
-    {
-        var key = (await Clients.CredentialsForAsync(accountId)).GetCredentials().AccessKey;
-        using var member = new LocalAwsClient(Endpoint, Region, key);
-        return await member.EventsAsync("PutEvents", new JsonObject { ["Entries"] = new JsonArray(entries.Select(e => (JsonNode)e).ToArray()) }, ct);
-    }
-
-    /// <summary>One request put by <paramref name="accountId"/> on the hub bus by its ARN; returns the event id.</summary>
-    public async Task<string> PutEventAsAsync(string accountId, string detailType, JsonNode detail, string source = "vpc-peering", CancellationToken ct = default)
-    {
-        var response = await PutEventsAsAsync(accountId, [new JsonObject
-        {
-            ["Source"] = source, ["DetailType"] = detailType, ["Detail"] = detail.ToJsonString(), ["EventBusName"] = EventBusArn,
-        }], ct);
-        var entry = response["Entries"]?[0];
-        return entry?["EventId"]?.GetValue<string>()
-            ?? throw new InvalidOperationException($"PutEvents as {accountId} failed: {entry?.ToJsonString() ?? response.ToJsonString()}");
-    }
-
-    /// <summary>The hub bus's ARN, as member accounts name it.</summary>
-    public string EventBusArn => $"arn:aws:events:{Region}:{AccountId}:event-bus/{EventBusName}";
-
     /// <summary>The ARN of a state machine by name or logical id.</summary>
     public string StateMachineArn(string nameOrLogicalId) =>
         Plan.StateMachines.FirstOrDefault(m => m.Name == nameOrLogicalId || m.LogicalId == nameOrLogicalId)?.Arn
@@ -359,188 +267,6 @@ public sealed class LocalCloud : IAsyncDisposable
 
     /// <summary>Whether the template has this state machine (by name or logical id).</summary>
     public bool HasStateMachine(string nameOrLogicalId) => Plan.StateMachines.Any(m => m.Name == nameOrLogicalId || m.LogicalId == nameOrLogicalId);
-
-    /// <summary>
-    /// Waits until the execution of <paramref name="stateMachine"/> started by event <paramref name="eventId"/>
-    /// (the bridge names executions after the event id) has finished, and returns it with its history.
-    /// </summary>
-    public Task<ExecutionResult> WaitForExecutionAsync(string stateMachine, string eventId, TimeSpan? timeout = null, CancellationToken ct = default)
-    {
-        var machine = StateMachineArn(stateMachine);
-        var executionArn = machine.Replace(":stateMachine:", ":execution:", StringComparison.Ordinal) + ":" + eventId;
-        return WaitForExecutionArnAsync(executionArn, timeout, ct);
-    }
-
-    /// <summary>Waits until <paramref name="executionArn"/> exists and is no longer RUNNING.</summary>
-    public async Task<ExecutionResult> WaitForExecutionArnAsync(string executionArn, TimeSpan? timeout = null, CancellationToken ct = default)
-    {
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(60));
-        ExecutionResult? last = null;
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                // Only the status while it runs: the full history is read once, at the end (moto
-                // serialises every event on each GetExecutionHistory, under the GIL the engine needs).
-                var described = await Aws.StepFunctionsAsync("DescribeExecution", new JsonObject { ["executionArn"] = executionArn }, ct);
-                var status = described["status"]!.GetValue<string>();
-                if (status != "RUNNING")
-                {
-                    return await DescribeExecutionAsync(executionArn, ct);
-                }
-                last = new ExecutionResult(executionArn, status, null, null, null, null, []);
-            }
-            catch (LocalAwsError e) when (e.Code == "ExecutionDoesNotExist")
-            {
-            }
-            await Task.Delay(100, ct);
-        }
-        throw new TimeoutException($"execution {executionArn} did not finish within {(timeout ?? TimeSpan.FromSeconds(60)).TotalSeconds:0} s (last: {last?.ToString() ?? "not started"})");
-    }
-
-    /// <summary>Starts an execution directly (not through the bus) and waits for it.</summary>
-    public async Task<ExecutionResult> RunExecutionAsync(string stateMachine, JsonNode input, TimeSpan? timeout = null, CancellationToken ct = default)
-    {
-        var started = await Aws.StepFunctionsAsync("StartExecution", new JsonObject
-        {
-            ["stateMachineArn"] = StateMachineArn(stateMachine),
-            ["name"] = Guid.NewGuid().ToString(),
-            ["input"] = input.ToJsonString(),
-        }, ct);
-        return await WaitForExecutionArnAsync(started["executionArn"]!.GetValue<string>(), timeout, ct);
-    }
-
-    /// <summary>Every execution of a state machine, newest first (summaries: arn, name, status).</summary>
-    public async Task<IReadOnlyList<JsonObject>> ListExecutionsAsync(string stateMachine, CancellationToken ct = default)
-    {
-        var response = await Aws.StepFunctionsAsync("ListExecutions", new JsonObject { ["stateMachineArn"] = StateMachineArn(stateMachine) }, ct);
-        return (response["executions"] as JsonArray ?? []).OfType<JsonObject>().ToList();
-    }
-
-    /// <summary>The execution's status, output and full history.</summary>
-    public async Task<ExecutionResult> DescribeExecutionAsync(string executionArn, CancellationToken ct = default)
-    {
-        var described = await Aws.StepFunctionsAsync("DescribeExecution", new JsonObject { ["executionArn"] = executionArn }, ct);
-        var history = await Aws.StepFunctionsAsync("GetExecutionHistory", new JsonObject { ["executionArn"] = executionArn, ["maxResults"] = 1000 }, ct);
-        static JsonNode? Parse(JsonNode? text) => text?.GetValue<string>() is { } s ? JsonNode.Parse(s) : null;
-        return new ExecutionResult(
-            executionArn,
-            described["status"]!.GetValue<string>(),
-            Parse(described["input"]),
-            Parse(described["output"]),
-            described["error"]?.GetValue<string>(),
-            described["cause"]?.GetValue<string>(),
-            (history["events"] as JsonArray ?? []).Select(e => HistoryEvent.From(e!)).ToList());
-    }
-
-    /// <summary>The execution's history so far (one call; <see cref="DescribeExecutionAsync"/> adds status and output).</summary>
-    public async Task<IReadOnlyList<HistoryEvent>> HistoryAsync(string executionArn, CancellationToken ct = default)
-    {
-        var history = await Aws.StepFunctionsAsync("GetExecutionHistory", new JsonObject { ["executionArn"] = executionArn, ["maxResults"] = 1000 }, ct);
-        return (history["events"] as JsonArray ?? []).Select(e => HistoryEvent.From(e!)).ToList();
-    }
-
-    /// <summary>
-    /// Waits for an outcome event (envelope) with this detail-type that also satisfies
-    /// <paramref name="match"/> (given the envelope). Events already collected count.
-    /// </summary>
-    public async Task<JsonObject> WaitForOutcomeAsync(string detailType, Func<JsonObject, bool>? match = null, TimeSpan? timeout = null, CancellationToken ct = default)
-    {
-        if (outcomeQueueUrl is null)
-        {
-            throw new InvalidOperationException("outcome collection is off (LocalCloudOptions.CollectOutcomes)");
-        }
-        bool Matches(JsonObject e) => e["detail-type"]?.GetValue<string>() == detailType && (match?.Invoke(e) ?? true);
-        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
-        while (true)
-        {
-            var found = Outcomes.FirstOrDefault(Matches);
-            if (found is not null)
-            {
-                return found;
-            }
-            if (DateTime.UtcNow >= deadline)
-            {
-                throw new TimeoutException($"no '{detailType}' outcome within {(timeout ?? TimeSpan.FromSeconds(30)).TotalSeconds:0} s; collected: {string.Join(", ", Outcomes.Select(o => o["detail-type"]))}");
-            }
-            await Task.Delay(20, ct);
-        }
-    }
-
-    private async Task DrainOutcomesAsync(CancellationToken ct)
-    {
-        while (!ct.IsCancellationRequested)
-        {
-            try
-            {
-                await CollectOutcomesAsync(ct);
-            }
-            catch (OperationCanceledException) when (ct.IsCancellationRequested)
-            {
-                return;
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                await Task.Delay(200, ct).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-            }
-        }
-    }
-
-    private async Task CollectOutcomesAsync(CancellationToken ct)
-    {
-        await outcomeLock.WaitAsync(ct);
-        try
-        {
-            var response = await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = outcomeQueueUrl, MaxNumberOfMessages = 10, WaitTimeSeconds = 20 }, ct);
-            var messages = response.Messages ?? [];
-            foreach (var message in messages)
-            {
-                if (JsonNode.Parse(message.Body) is JsonObject envelope)
-                {
-                    envelope.Remove("ingestion-time");
-                    lock (outcomes)
-                    {
-                        outcomes.Add(envelope);
-                    }
-                }
-            }
-            if (messages.Count > 0)
-            {
-                // One round trip for the batch, not one per message (a sweep emits thousands of findings).
-                await sqs.DeleteMessageBatchAsync(outcomeQueueUrl,
-                    messages.Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(System.Globalization.CultureInfo.InvariantCulture), m.ReceiptHandle)).ToList(), ct);
-            }
-        }
-        finally
-        {
-            outcomeLock.Release();
-        }
-    }
-
-    /// <summary>Fires a schedule rule now (even with schedules off); returns the event id.</summary>
-    public async Task<string> FireScheduleAsync(string ruleName, CancellationToken ct = default) =>
-        await schedules.FireAsync(ruleName, ct) ?? throw new KeyNotFoundException($"no schedule rule named {ruleName} (have: {string.Join(", ", schedules.Schedules.Select(r => r.Name))})");
-
-    /// <summary>
-    /// Makes the next invocation of a function (logical id or name) through the Invoke API fail
-    /// with <paramref name="errorType"/>, before or after its handler runs: the seam for
-    /// compensation tests.
-    /// </summary>
-    public void InjectFault(string function, Lambda.FaultTiming timing = Lambda.FaultTiming.AfterHandler, string errorType = "InjectedFault") =>
-        functions.Faults.Inject(function, timing, errorType);
-
-    /// <summary>Handler time of every invocation through the Invoke API (for measurements).</summary>
-    public InvocationTimings InvocationTimings => functions.Timings;
-
-    /// <summary>Invokes a function synchronously in-process, as the Invoke API would.</summary>
-    public Task<InvocationResult> InvokeFunctionAsync(string functionName, JsonNode payload)
-    {
-        var function = functions.Find(functionName) ?? throw new KeyNotFoundException($"no function {functionName}");
-        return FunctionRegistry.InvokeAsync(function, System.Text.Encoding.UTF8.GetBytes(payload.ToJsonString()));
-    }
-
-    /// <summary>An EC2 client for <paramref name="accountId"/> in <paramref name="region"/> (default: the hub region).</summary>
-    public Task<IAmazonEC2> Ec2Async(string accountId, string? region = null) => Clients.Ec2Async(accountId, region ?? Region);
 
     public async ValueTask DisposeAsync()
     {
@@ -561,7 +287,6 @@ public sealed class LocalCloud : IAsyncDisposable
         }
         disposables.Clear();
         sqs?.Dispose();
-        outcomeLock.Dispose();
         Volatile.Write(ref active, 0);
     }
 }

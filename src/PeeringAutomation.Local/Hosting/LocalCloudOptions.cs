@@ -27,7 +27,7 @@ public sealed record LocalCloudOptions
     /// <summary>Seeded fault injection (<c>up --faults</c>); armed once the stack is deployed and its world built.</summary>
     public PeeringAutomation.Local.Faults.FaultSettings Faults { get; init; } = PeeringAutomation.Local.Faults.FaultSettings.None;
 
-    /// <summary>Fire schedule rules on their own (off for tests: fire them with <see cref="LocalCloud.FireScheduleAsync"/>).</summary>
+    /// <summary>Fire schedule rules on their own (off for tests: fire them with <see cref="StackDriver.FireScheduleAsync"/>).</summary>
     public bool RunSchedules { get; init; }
 
     /// <summary>The hub region (the stack's region).</summary>
@@ -36,7 +36,7 @@ public sealed record LocalCloudOptions
     /// <summary>The hub account (moto's default account, reached with the key <c>testing</c>).</summary>
     public string AccountId { get; init; } = "123456789012";
 
-    /// <summary>Create the queue that collects the automation's outcome events (see <see cref="LocalCloud.WaitForOutcomeAsync"/>).</summary>
+    /// <summary>Create the queue that collects the automation's outcome events (see <see cref="StackDriver.WaitForOutcomeAsync"/>).</summary>
     public bool CollectOutcomes { get; init; } = true;
 
     /// <summary>Sources whose events the outcome queue collects.</summary>
