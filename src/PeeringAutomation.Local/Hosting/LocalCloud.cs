@@ -54,8 +54,13 @@ public sealed class LocalCloud : IAsyncDisposable
 
     public string AccountId => Plan.AccountId;
 
-    /// <summary>The bus requests go to: the EventBusName parameter, else the template's only bus, else "default".</summary>
-    public string EventBusName => Plan.Parameters.TryGetValue("EventBusName", out var bus) ? bus : Plan.Buses.Count == 1 ? Plan.Buses[0].Name : "default";
+    /// <summary>
+    /// The bus requests go to: the EventBusName parameter, else the template's only bus, else "default".
+    /// </summary>
+    public string EventBusName =>
+        Plan.Parameters.TryGetValue("EventBusName", out var bus) ? bus
+        : Plan.Buses.Count == 1 ? Plan.Buses[0].Name
+        : "default";
 
     /// <summary>Raw Step Functions / EventBridge / SNS / Logs calls as the hub.</summary>
     public LocalAwsClient Aws { get; private set; } = null!;
@@ -63,7 +68,9 @@ public sealed class LocalCloud : IAsyncDisposable
     /// <summary>The request ledger as the functions see it (null when the template has no table).</summary>
     public Core.Ledger.IRequestLedger? Ledger { get; private set; }
 
-    /// <summary>Seeded fault injection: its settings (changeable with <see cref="FaultInjection.Set"/>) and counts.</summary>
+    /// <summary>
+    /// Seeded fault injection: its settings (changeable with <see cref="FaultInjection.Set"/>) and counts.
+    /// </summary>
     public FaultInjection Faults { get; private set; } = new(FaultSettings.None);
 
     /// <summary>The AWS behaviour layer in front of moto; null with <see cref="BehaviourSettings.RawMoto"/>.</summary>
@@ -81,13 +88,17 @@ public sealed class LocalCloud : IAsyncDisposable
     /// <summary>The hub bus's ARN, as member accounts name it.</summary>
     public string EventBusArn => $"arn:aws:events:{Region}:{AccountId}:event-bus/{EventBusName}";
 
-    /// <summary>Starts everything; throws <see cref="Template.TemplateError"/>, <see cref="WorldFileError"/>,
-    /// <see cref="HandlerNotResolved"/>, <see cref="PortInUse"/> or <see cref="MotoUnavailable"/> with a clear message.</summary>
+    /// <summary>
+    /// Starts everything; throws <see cref="Template.TemplateError"/>, <see cref="WorldFileError"/>,
+    /// <see cref="HandlerNotResolved"/>, <see cref="PortInUse"/> or <see cref="MotoUnavailable"/>
+    /// with a clear message.
+    /// </summary>
     public static async Task<LocalCloud> StartAsync(LocalCloudOptions options, CancellationToken ct = default)
     {
         if (Interlocked.CompareExchange(ref active, 1, 0) != 0)
         {
-            throw new InvalidOperationException("a LocalCloud is already running in this process: handlers share process-wide environment variables, so run one at a time (use one fixture per test collection)");
+            throw new InvalidOperationException("a LocalCloud is already running in this process: handlers share "
+                + "process-wide environment variables, so run one at a time (use one fixture per test collection)");
         }
         LocalCloud? stack = null;
         try
@@ -95,8 +106,11 @@ public sealed class LocalCloud : IAsyncDisposable
             var port = options.Port == 0 ? MotoServer.FreeLoopbackPort() : EnsureFree(options.Port);
             var world = options.WorldFile is { } file ? WorldFile.Load(file) : options.World ?? WorldSpec.Empty;
             var template = options.TemplatePath ?? RepositoryFiles.Find("template.yaml")
-                ?? throw new Template.TemplateError("template.yaml not found in the current directory or any parent; pass its path");
-            var plan = StackPlanner.Plan(template, options.Region, options.AccountId, options.ParameterOverrides, LocalDefaults(world, options.Region));
+                ?? throw new Template.TemplateError(
+                    "template.yaml not found in the current directory or any parent; pass its path");
+            var defaults = LocalDefaults(world, options.Region);
+            var plan = StackPlanner.Plan(
+                template, options.Region, options.AccountId, options.ParameterOverrides, defaults);
             stack = new LocalCloud(port, plan);
             await stack.StartAsync(options, world, ct);
             return stack;
@@ -115,7 +129,9 @@ public sealed class LocalCloud : IAsyncDisposable
         }
     }
 
-    /// <summary>The local defaults of the template's parameters: the world's accounts are managed and allowed.</summary>
+    /// <summary>
+    /// The local defaults of the template's parameters: the world's accounts are managed and allowed.
+    /// </summary>
     public static IReadOnlyDictionary<string, string> LocalDefaults(WorldSpec world, string hubRegion)
     {
         // moto ignores sts:ExternalId, but the template requires one.
@@ -167,13 +183,17 @@ public sealed class LocalCloud : IAsyncDisposable
         disposables.Add(Clients);
         sqs = Clients.HubSqs();
         // The ledger by its logical id: the findings-state table stands beside it.
-        if ((Plan.Tables.FirstOrDefault(t => t.LogicalId == "RequestLedgerTable") ?? (Plan.Tables.Count == 1 ? Plan.Tables[0] : null)) is { } ledgerTable)
+        var ledgerTable = Plan.Tables.FirstOrDefault(t => t.LogicalId == "RequestLedgerTable")
+            ?? (Plan.Tables.Count == 1 ? Plan.Tables[0] : null);
+        if (ledgerTable is not null)
         {
             Ledger = new PeeringAutomation.Aws.DynamoDbRequestLedger(Clients.HubDynamoDb(), ledgerTable.Name);
         }
 
         TargetDispatcher dispatcher = null!;
-        var invoker = new AsyncInvoker((arn, record, outcome, token) => dispatcher.SendToDestinationAsync(arn, record, outcome, token), logs.CreateLogger<AsyncInvoker>());
+        var invoker = new AsyncInvoker(
+            (arn, record, outcome, token) => dispatcher.SendToDestinationAsync(arn, record, outcome, token),
+            logs.CreateLogger<AsyncInvoker>());
         dispatcher = new TargetDispatcher(Aws, sqs, functions, invoker, Plan, logs.CreateLogger<TargetDispatcher>());
         var schedules = new ScheduleRunner(Plan, dispatcher, logs.CreateLogger<ScheduleRunner>());
 
@@ -184,7 +204,8 @@ public sealed class LocalCloud : IAsyncDisposable
         MemberRoleDenial.Use(app, options.UnassumableAccounts.ToHashSet());
         if (options.Behaviour.Enabled)
         {
-            Behaviour = new BehaviourLayer(options.Behaviour, moto.Endpoint, AccountId, Region, memberRole, logs.CreateLogger<BehaviourLayer>());
+            Behaviour = new BehaviourLayer(
+                options.Behaviour, moto.Endpoint, AccountId, Region, memberRole, logs.CreateLogger<BehaviourLayer>());
             disposables.Add(Behaviour);
             Behaviour.Use(app);
         }
@@ -194,7 +215,9 @@ public sealed class LocalCloud : IAsyncDisposable
         var callers = new EventBus.PutEventsCallers(new CallerIdentities(motoHttp), AccountId,
             Plan.StateMachines.FirstOrDefault()?.RoleArn ?? $"arn:aws:iam::{AccountId}:role/StateMachineRole");
         var busPolicies = Plan.BusPolicies.GroupBy(p => p.BusName)
-            .Select(g => new EventBus.BusPolicy(AccountId, g.Key, g.Select(p => (JsonObject)JsonNode.Parse(p.StatementJson)!).ToList())).ToList();
+            .Select(g => new EventBus.BusPolicy(
+                AccountId, g.Key, g.Select(p => (JsonObject)JsonNode.Parse(p.StatementJson)!).ToList()))
+            .ToList();
         var gate = new EventBus.PutEventsGate(moto.Endpoint, Region, busPolicies, callers, senders,
             async account => (await Clients.CredentialsForAsync(account)).GetCredentials().AccessKey);
         disposables.Add(gate);
@@ -202,7 +225,9 @@ public sealed class LocalCloud : IAsyncDisposable
         LambdaInvokeEndpoint.Map(app, functions, invoker);
         Operations.MeshPage.Map(app, functions);
         app.MapPost("/local/schedules/{rule}/fire", async (string rule, CancellationToken token) =>
-            await schedules.FireAsync(rule, token) is { } id ? Results.Json(new { eventId = id }) : Results.NotFound(new { message = $"no schedule rule named {rule}" }));
+            await schedules.FireAsync(rule, token) is { } id
+                ? Results.Json(new { eventId = id })
+                : Results.NotFound(new { message = $"no schedule rule named {rule}" }));
         MotoForwarding.Map(app, moto.Endpoint);
         try
         {
@@ -226,7 +251,8 @@ public sealed class LocalCloud : IAsyncDisposable
         OutcomeTap? outcomes = null;
         if (options.CollectOutcomes)
         {
-            outcomes = await OutcomeTap.StartAsync(Aws, sqs, Region, AccountId, EventBusName, options.OutcomeSources, ct);
+            outcomes = await OutcomeTap.StartAsync(
+                Aws, sqs, Region, AccountId, EventBusName, options.OutcomeSources, ct);
             stoppables.Insert(0, outcomes);
         }
         Driver = new StackDriver(this, functions, schedules, outcomes);
@@ -263,10 +289,12 @@ public sealed class LocalCloud : IAsyncDisposable
     /// <summary>The ARN of a state machine by name or logical id.</summary>
     public string StateMachineArn(string nameOrLogicalId) =>
         Plan.StateMachines.FirstOrDefault(m => m.Name == nameOrLogicalId || m.LogicalId == nameOrLogicalId)?.Arn
-        ?? throw new KeyNotFoundException($"the template has no state machine '{nameOrLogicalId}' (it has: {string.Join(", ", Plan.StateMachines.Select(m => m.LogicalId))})");
+        ?? throw new KeyNotFoundException($"the template has no state machine '{nameOrLogicalId}' "
+            + $"(it has: {string.Join(", ", Plan.StateMachines.Select(m => m.LogicalId))})");
 
     /// <summary>Whether the template has this state machine (by name or logical id).</summary>
-    public bool HasStateMachine(string nameOrLogicalId) => Plan.StateMachines.Any(m => m.Name == nameOrLogicalId || m.LogicalId == nameOrLogicalId);
+    public bool HasStateMachine(string nameOrLogicalId) =>
+        Plan.StateMachines.Any(m => m.Name == nameOrLogicalId || m.LogicalId == nameOrLogicalId);
 
     public async ValueTask DisposeAsync()
     {

@@ -52,7 +52,8 @@ internal sealed class OutcomeTap : IAsyncDisposable
         CancellationToken ct)
     {
         var queueUrl = (await sqs.CreateQueueAsync(Name, ct)).QueueUrl;
-        var pattern = new JsonObject { ["source"] = new JsonArray(sources.Select(s => (JsonNode)JsonValue.Create(s)).ToArray()) };
+        var sourceList = new JsonArray(sources.Select(s => (JsonNode)JsonValue.Create(s)).ToArray());
+        var pattern = new JsonObject { ["source"] = sourceList };
         var rule = new JsonObject { ["Name"] = Name, ["EventPattern"] = pattern.ToJsonString() };
         if (busName != "default")
         {
@@ -123,7 +124,8 @@ internal sealed class OutcomeTap : IAsyncDisposable
         {
             // One round trip for the batch, not one per message (a sweep emits thousands of findings).
             var entries = messages
-                .Select((m, i) => new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle))
+                .Select((m, i) =>
+                    new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle))
                 .ToList();
             await sqs.DeleteMessageBatchAsync(queueUrl, entries, ct);
         }

@@ -56,14 +56,18 @@ public sealed class StackDriver
         }, ct);
         var entry = response["Entries"]?[0];
         return entry?["EventId"]?.GetValue<string>()
-            ?? throw new InvalidOperationException($"PutEvents failed: {entry?.ToJsonString() ?? response.ToJsonString()}");
+            ?? throw new InvalidOperationException(
+                $"PutEvents failed: {entry?.ToJsonString() ?? response.ToJsonString()}");
     }
 
     /// <summary>
     /// Calls PutEvents as <paramref name="accountId"/> (credentials from <c>sts:AssumeRole</c> on its member
     /// role, as a team would) and returns EventBridge's answer, with its per-entry results.
     /// </summary>
-    public async Task<JsonObject> PutEventsAsAsync(string accountId, IEnumerable<JsonObject> entries, CancellationToken ct = default)
+    public async Task<JsonObject> PutEventsAsAsync(
+        string accountId,
+        IEnumerable<JsonObject> entries,
+        CancellationToken ct = default)
     {
         var key = (await cloud.Clients.CredentialsForAsync(accountId)).GetCredentials().AccessKey;
         using var member = new LocalAwsClient(cloud.Endpoint, cloud.Region, key);
@@ -71,7 +75,9 @@ public sealed class StackDriver
         return await member.EventsAsync("PutEvents", body, ct);
     }
 
-    /// <summary>One request put by <paramref name="accountId"/> on the hub bus by its ARN; returns the event id.</summary>
+    /// <summary>
+    /// One request put by <paramref name="accountId"/> on the hub bus by its ARN; returns the event id.
+    /// </summary>
     public async Task<string> PutEventAsAsync(
         string accountId,
         string detailType,
@@ -157,7 +163,9 @@ public sealed class StackDriver
     }
 
     /// <summary>Every execution of a state machine, newest first (summaries: arn, name, status).</summary>
-    public async Task<IReadOnlyList<JsonObject>> ListExecutionsAsync(string stateMachine, CancellationToken ct = default)
+    public async Task<IReadOnlyList<JsonObject>> ListExecutionsAsync(
+        string stateMachine,
+        CancellationToken ct = default)
     {
         var request = new JsonObject { ["stateMachineArn"] = cloud.StateMachineArn(stateMachine) };
         var response = await Aws.StepFunctionsAsync("ListExecutions", request, ct);
@@ -167,7 +175,8 @@ public sealed class StackDriver
     /// <summary>The execution's status, output and full history.</summary>
     public async Task<ExecutionResult> DescribeExecutionAsync(string executionArn, CancellationToken ct = default)
     {
-        var described = await Aws.StepFunctionsAsync("DescribeExecution", new JsonObject { ["executionArn"] = executionArn }, ct);
+        var request = new JsonObject { ["executionArn"] = executionArn };
+        var described = await Aws.StepFunctionsAsync("DescribeExecution", request, ct);
         var history = await HistoryAsync(executionArn, ct);
         static JsonNode? Parse(JsonNode? text) => text?.GetValue<string>() is { } s ? JsonNode.Parse(s) : null;
         return new ExecutionResult(
@@ -180,7 +189,9 @@ public sealed class StackDriver
             history);
     }
 
-    /// <summary>The execution's history so far (one call; <see cref="DescribeExecutionAsync"/> adds status and output).</summary>
+    /// <summary>
+    /// The execution's history so far (one call; <see cref="DescribeExecutionAsync"/> adds status and output).
+    /// </summary>
     public async Task<IReadOnlyList<HistoryEvent>> HistoryAsync(string executionArn, CancellationToken ct = default)
     {
         var request = new JsonObject { ["executionArn"] = executionArn, ["maxResults"] = 1000 };
@@ -224,15 +235,18 @@ public sealed class StackDriver
     /// <summary>Fires a schedule rule now (even with schedules off); returns the event id.</summary>
     public async Task<string> FireScheduleAsync(string ruleName, CancellationToken ct = default) =>
         await schedules.FireAsync(ruleName, ct)
-            ?? throw new KeyNotFoundException(
-                $"no schedule rule named {ruleName} (have: {string.Join(", ", schedules.Schedules.Select(r => r.Name))})");
+            ?? throw new KeyNotFoundException($"no schedule rule named {ruleName} "
+                + $"(have: {string.Join(", ", schedules.Schedules.Select(r => r.Name))})");
 
     /// <summary>
     /// Makes the next invocation of a function (logical id or name) through the Invoke API fail
     /// with <paramref name="errorType"/>, before or after its handler runs: the seam for
     /// compensation tests.
     /// </summary>
-    public void InjectFault(string function, FaultTiming timing = FaultTiming.AfterHandler, string errorType = "InjectedFault") =>
+    public void InjectFault(
+        string function,
+        FaultTiming timing = FaultTiming.AfterHandler,
+        string errorType = "InjectedFault") =>
         functions.Faults.Inject(function, timing, errorType);
 
     /// <summary>Invokes a function synchronously in-process, as the Invoke API would.</summary>
@@ -242,7 +256,9 @@ public sealed class StackDriver
         return FunctionRegistry.InvokeAsync(function, Encoding.UTF8.GetBytes(payload.ToJsonString()));
     }
 
-    /// <summary>An EC2 client for <paramref name="accountId"/> in <paramref name="region"/> (default: the hub region).</summary>
+    /// <summary>
+    /// An EC2 client for <paramref name="accountId"/> in <paramref name="region"/> (default: the hub region).
+    /// </summary>
     public Task<IAmazonEC2> Ec2Async(string accountId, string? region = null) =>
         cloud.Clients.Ec2Async(accountId, region ?? cloud.Region);
 }
