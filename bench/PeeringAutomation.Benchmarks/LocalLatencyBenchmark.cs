@@ -46,7 +46,7 @@ public sealed class LocalLatencyBenchmark : IBenchmark
     {
         var pairs = samples + 1;
         var clock = Stopwatch.StartNew();
-        await using var stack = await LocalStack.StartAsync(new LocalStackOptions
+        await using var stack = await LocalCloud.StartAsync(new LocalCloudOptions
         {
             World = WorldFile.Parse(World(pairs), "latency"),
             Behaviour = new BehaviourSettings { InterRegionLag = TimeSpan.Zero },
@@ -79,7 +79,7 @@ public sealed class LocalLatencyBenchmark : IBenchmark
 
     private sealed record Sample(TimeSpan Latency, TimeSpan Handlers, TimeSpan BusToStart, TimeSpan EndToOutcome, IReadOnlyList<StateTime> States);
 
-    private static async Task<Sample> ProvisionAsync(LocalStack stack, string prefix, int i, string accepterRegion)
+    private static async Task<Sample> ProvisionAsync(LocalCloud stack, string prefix, int i, string accepterRegion)
     {
         var requester = stack.World.Vpc($"{prefix}-a-{i}");
         var accepter = stack.World.Vpc($"{prefix}-b-{i}");
@@ -100,16 +100,16 @@ public sealed class LocalLatencyBenchmark : IBenchmark
         };
         var started = DateTime.UtcNow;
         var watch = Stopwatch.StartNew();
-        var eventId = await stack.PutEventAsync("Peering Requested", request);
-        await stack.WaitForOutcomeAsync("Peering Provisioned", e => e["detail"]?["requestId"]?.GetValue<string>() == requestId, TimeSpan.FromSeconds(120));
+        var eventId = await stack.Driver.PutEventAsync("Peering Requested", request);
+        await stack.Driver.WaitForOutcomeAsync("Peering Provisioned", e => e["detail"]?["requestId"]?.GetValue<string>() == requestId, TimeSpan.FromSeconds(120));
         var latency = watch.Elapsed;
         var received = DateTime.UtcNow;
-        var execution = await stack.WaitForExecutionAsync("ProvisionPeeringStateMachine", eventId, TimeSpan.FromSeconds(60));
+        var execution = await stack.Driver.WaitForExecutionAsync("ProvisionPeeringStateMachine", eventId, TimeSpan.FromSeconds(60));
         if (!execution.Succeeded)
         {
             throw new InvalidOperationException($"provisioning {requestId} did not succeed: {execution}");
         }
-        var states = StateBreakdown.Of(execution, stack.InvocationTimings.Between(started, received.AddSeconds(5)));
+        var states = StateBreakdown.Of(execution, stack.Driver.InvocationTimings.Between(started, received.AddSeconds(5)));
         var first = execution.History[0].Timestamp;
         var last = execution.History[^1].Timestamp;
         return new Sample(latency, states.Aggregate(TimeSpan.Zero, (sum, s) => sum + s.Handler), first - started, received - last, states);

@@ -58,7 +58,7 @@ public sealed class LocalSweepBenchmark : IBenchmark
         int vpcCount, int peeringCount, string[] accounts, string[] regions, List<string> vpcNames, WorldSpec world, TextWriter log)
     {
         var clock = Stopwatch.StartNew();
-        await using var stack = await LocalStack.StartAsync(new LocalStackOptions
+        await using var stack = await LocalCloud.StartAsync(new LocalCloudOptions
         {
             World = world,
             // The set-up accepts inter-region peerings at once; the sweep does not depend on the lag.
@@ -77,7 +77,7 @@ public sealed class LocalSweepBenchmark : IBenchmark
         await Parallel.ForEachAsync(Enumerable.Range(0, peeringCount), new ParallelOptions { MaxDegreeOfParallelism = 4 }, async (p, _) =>
         {
             var (requester, accepter) = (built[(2 * p) % built.Count], built[(2 * p + 1) % built.Count]);
-            var from = await stack.Ec2Async(requester.AccountId, requester.Region);
+            var from = await stack.Driver.Ec2Async(requester.AccountId, requester.Region);
             var pcx = (await from.CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
             {
                 VpcId = requester.VpcId, PeerVpcId = accepter.VpcId, PeerOwnerId = accepter.AccountId, PeerRegion = accepter.Region,
@@ -87,7 +87,7 @@ public sealed class LocalSweepBenchmark : IBenchmark
                     Tags = [new Tag("peering-automation:managed", "true"), new Tag("peering-automation:request-id", $"bench-{p}")],
                 }],
             })).VpcPeeringConnection.VpcPeeringConnectionId;
-            var to = await stack.Ec2Async(accepter.AccountId, accepter.Region);
+            var to = await stack.Driver.Ec2Async(accepter.AccountId, accepter.Region);
             await to.AcceptVpcPeeringConnectionAsync(new AcceptVpcPeeringConnectionRequest { VpcPeeringConnectionId = pcx });
             await from.CreateRouteAsync(new CreateRouteRequest { RouteTableId = requester.MainRouteTableId, DestinationCidrBlock = accepter.Ipv4Cidrs[0], VpcPeeringConnectionId = pcx });
             await to.CreateRouteAsync(new CreateRouteRequest { RouteTableId = accepter.MainRouteTableId, DestinationCidrBlock = requester.Ipv4Cidrs[0], VpcPeeringConnectionId = pcx });
@@ -95,8 +95,8 @@ public sealed class LocalSweepBenchmark : IBenchmark
         log.WriteLine($"{peeringCount} peerings with routes created in {clock.Elapsed.TotalSeconds:F1} s");
 
         clock.Restart();
-        var eventId = await stack.PutEventAsync("Compliance Check Requested", new JsonObject());
-        var execution = await stack.WaitForExecutionAsync("CheckComplianceStateMachine", eventId, TimeSpan.FromMinutes(10));
+        var eventId = await stack.Driver.PutEventAsync("Compliance Check Requested", new JsonObject());
+        var execution = await stack.Driver.WaitForExecutionAsync("CheckComplianceStateMachine", eventId, TimeSpan.FromMinutes(10));
         var elapsed = clock.Elapsed;
         var goalShape = vpcCount >= 2000 && accounts.Length * regions.Length >= 10;
         if (!execution.Succeeded)
@@ -108,9 +108,9 @@ public sealed class LocalSweepBenchmark : IBenchmark
             }
         }
         log.WriteLine($"sweep {execution.Status} in {elapsed.TotalSeconds:F1} s (event on the bus → execution ended, its last state emits the summary; {LocalLatencyBenchmark.Load()})");
-        StateBreakdown.Write(StateBreakdown.Of(execution, stack.InvocationTimings.Between(execution.History[0].Timestamp, execution.History[^1].Timestamp.AddSeconds(1))), log);
+        StateBreakdown.Write(StateBreakdown.Of(execution, stack.Driver.InvocationTimings.Between(execution.History[0].Timestamp, execution.History[^1].Timestamp.AddSeconds(1))), log);
         // Thousands of finding events come before the summary on the outcome queue.
-        var summary = await stack.WaitForOutcomeAsync("Compliance Check Completed", e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, TimeSpan.FromMinutes(10));
+        var summary = await stack.Driver.WaitForOutcomeAsync("Compliance Check Completed", e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, TimeSpan.FromMinutes(10));
         log.WriteLine(summary["detail"]!.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }));
         return
         [

@@ -13,7 +13,7 @@ namespace PeeringAutomation.Local.Tests;
 [Collection(FixtureStackCollection.Name)]
 public sealed class AwsApiThroughHostTests(FixtureStack fixture)
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     [Fact]
     public async Task Endpoint_DescribesAMemberAccountsVpcsGivenAssumedRoleCredentials()
@@ -40,7 +40,7 @@ public sealed class AwsApiThroughHostTests(FixtureStack fixture)
     [Fact]
     public async Task World_CreatesSubnetsRouteTablesGroupsAndFlowLogsGivenTheWorldFile()
     {
-        var ec2 = await Stack.Ec2Async(FixtureStack.Member);
+        var ec2 = await Stack.Driver.Ec2Async(FixtureStack.Member);
         var app = Stack.World.Vpc("app-vpc");
 
         var tables = (await ec2.DescribeRouteTablesAsync(new DescribeRouteTablesRequest { Filters = [new Filter("vpc-id", [app.VpcId])] })).RouteTables;
@@ -55,18 +55,18 @@ public sealed class AwsApiThroughHostTests(FixtureStack fixture)
         flowLogs.ShouldContain(f => f.ResourceId == app.VpcId);
         groups.Single().IpPermissions.ShouldContain(p => p.FromPort == 443 && p.Ipv4Ranges.Any(r => r.CidrIp == "10.0.0.0/8"));
         var data = Stack.World.Vpc("data-vpc");
-        var dataEc2 = await Stack.Ec2Async(FixtureStack.OtherMember, "eu-west-1");
+        var dataEc2 = await Stack.Driver.Ec2Async(FixtureStack.OtherMember, "eu-west-1");
         (await dataEc2.DescribeVpcsAsync(new DescribeVpcsRequest { VpcIds = [data.VpcId] })).Vpcs.Single().CidrBlock.ShouldBe("10.20.0.0/16");
     }
 
     [Fact]
     public async Task Endpoint_ListsStateMachinesAndExecutionsGivenTheDeployedTemplate()
     {
-        var eventId = await Stack.PutEventAsync("Test Requested", new JsonObject());
-        await Stack.WaitForExecutionAsync("TestFlow", eventId);
+        var eventId = await Stack.Driver.PutEventAsync("Test Requested", new JsonObject());
+        await Stack.Driver.WaitForExecutionAsync("TestFlow", eventId);
 
         var machines = await Stack.Aws.StepFunctionsAsync("ListStateMachines", []);
-        var executions = await Stack.ListExecutionsAsync("TestFlow");
+        var executions = await Stack.Driver.ListExecutionsAsync("TestFlow");
         var rules = await Stack.Aws.EventsAsync("ListRules", new JsonObject { ["EventBusName"] = "vpc-peering" });
 
         machines["stateMachines"]!.AsArray().Select(m => m!["name"]!.GetValue<string>()).ShouldContain("peering-automation-test-flow");

@@ -16,13 +16,13 @@ public sealed class BehaviourLayerTests(FixtureStack fixture)
 {
     private const string NotFound = "InvalidVpcPeeringConnectionID.NotFound";
 
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     private BehaviourLayer Layer => Stack.Behaviour.ShouldNotBeNull("the layer is on by default");
 
-    private Task<IAmazonEC2> App => Stack.Ec2Async(FixtureStack.Member, "us-east-1");
+    private Task<IAmazonEC2> App => Stack.Driver.Ec2Async(FixtureStack.Member, "us-east-1");
 
-    private Task<IAmazonEC2> Data => Stack.Ec2Async(FixtureStack.OtherMember, "eu-west-1");
+    private Task<IAmazonEC2> Data => Stack.Driver.Ec2Async(FixtureStack.OtherMember, "eu-west-1");
 
     private async Task<string> PeerAsync(IAmazonEC2 requester, string vpcId, BuiltPeer to, Dictionary<string, string>? tags = null)
     {
@@ -81,7 +81,7 @@ public sealed class BehaviourLayerTests(FixtureStack fixture)
     [Fact]
     public async Task OverlappingPeering_FailsWithAwsMessageGivenASecondaryBlockOverlap()
     {
-        var data = await Stack.Ec2Async(FixtureStack.OtherMember, "us-east-1");
+        var data = await Stack.Driver.Ec2Async(FixtureStack.OtherMember, "us-east-1");
         // 10.11.0.0/16 is app-vpc's secondary block.
         var vpc = (await data.CreateVpcAsync(new CreateVpcRequest { CidrBlock = "10.11.0.0/20" })).Vpc.VpcId;
         var app = await App;
@@ -98,7 +98,7 @@ public sealed class BehaviourLayerTests(FixtureStack fixture)
     [Fact]
     public async Task PeeringTags_ArePerSideGivenTagsWrittenByEachAccount()
     {
-        var hub = await Stack.Ec2Async(Stack.AccountId, "us-east-1");
+        var hub = await Stack.Driver.Ec2Async(Stack.AccountId, "us-east-1");
         var app = await App;
         var appVpc = Stack.World.Vpc("app-vpc");
         var id = await PeerAsync(hub, Stack.World.Vpc("hub-vpc").VpcId, new BuiltPeer(appVpc.VpcId, FixtureStack.Member, "us-east-1"),
@@ -116,7 +116,7 @@ public sealed class BehaviourLayerTests(FixtureStack fixture)
     [Fact]
     public async Task DescribePeerings_HonoursFiltersPagingAndUnknownIds()
     {
-        var hub = await Stack.Ec2Async(Stack.AccountId, "us-east-1");
+        var hub = await Stack.Driver.Ec2Async(Stack.AccountId, "us-east-1");
         var hubVpcs = new List<string>();
         for (var i = 0; i < 6; i++)
         {
@@ -154,7 +154,7 @@ public sealed class BehaviourLayerTests(FixtureStack fixture)
     [Fact]
     public async Task PendingPeering_ExpiresGivenAShortenedLifetime()
     {
-        var hub = await Stack.Ec2Async(Stack.AccountId, "us-east-1");
+        var hub = await Stack.Driver.Ec2Async(Stack.AccountId, "us-east-1");
         var vpc = (await hub.CreateVpcAsync(new CreateVpcRequest { CidrBlock = "10.120.0.0/16" })).Vpc.VpcId;
         var lifetime = Layer.Expiry.Lifetime;
         Layer.Expiry.Lifetime = TimeSpan.FromSeconds(1);

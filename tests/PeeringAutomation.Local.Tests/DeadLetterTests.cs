@@ -14,7 +14,7 @@ namespace PeeringAutomation.Local.Tests;
 [Collection(FixtureStackCollection.Name)]
 public sealed class DeadLetterTests(FixtureStack fixture)
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     [Fact]
     public async Task PutEvent_LandsInTheRulesDeadLetterQueueGivenAnEnvelopeOverTheExecutionInputLimit()
@@ -32,7 +32,7 @@ public sealed class DeadLetterTests(FixtureStack fixture)
         var detail = new JsonObject { ["padding"] = "" };
         var room = 262_144 - 1 - 14 - "vpc-peering".Length - "Test Requested".Length - detail.ToJsonString().Length;
         detail["padding"] = new string('p', room);
-        var eventId = await Stack.PutEventAsync("Test Requested", detail);
+        var eventId = await Stack.Driver.PutEventAsync("Test Requested", detail);
 
         var url = (await sqs.GetQueueUrlAsync("peering-automation-test-flow-dlq")).QueueUrl;
         Message? dead = null;
@@ -56,7 +56,7 @@ public sealed class DeadLetterTests(FixtureStack fixture)
         // Not retriable: dead-lettered at once, not after the policy's attempts.
         dead.MessageAttributes["RETRY_ATTEMPTS"].StringValue.ShouldBe("0");
         dead.MessageAttributes.ShouldNotContainKey("EXHAUSTED_RETRY_CONDITION");
-        (await Stack.ListExecutionsAsync("TestFlow")).ShouldNotContain(e => e["name"]!.GetValue<string>() == eventId);
+        (await Stack.Driver.ListExecutionsAsync("TestFlow")).ShouldNotContain(e => e["name"]!.GetValue<string>() == eventId);
 
         // The local stand-in for that alarm: one alert naming the queue and the event.
         JsonNode? alert = null;

@@ -19,7 +19,7 @@ namespace PeeringAutomation.Local.Tests;
 [Collection(FixtureStackCollection.Name)]
 public sealed class FaultInjectionTests(FixtureStack fixture) : IDisposable
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     public void Dispose() => Stack.Faults.Set(FaultSettings.None);
 
@@ -97,10 +97,10 @@ public sealed class FaultInjectionTests(FixtureStack fixture) : IDisposable
     {
         Stack.Faults.Set(new FaultSettings { Duplicate = 1, Seed = 1 });
 
-        var eventId = await Stack.PutEventAsync("Test Requested", new JsonObject { ["requestId"] = "dup-1" });
-        var first = await Stack.WaitForExecutionAsync("TestFlow", eventId);
+        var eventId = await Stack.Driver.PutEventAsync("Test Requested", new JsonObject { ["requestId"] = "dup-1" });
+        var first = await Stack.Driver.WaitForExecutionAsync("TestFlow", eventId);
         // The bridge names executions after the event id; the second start of the same name gets "-2".
-        var second = await Stack.WaitForExecutionArnAsync(first.ExecutionArn + "-2");
+        var second = await Stack.Driver.WaitForExecutionArnAsync(first.ExecutionArn + "-2");
 
         first.Status.ShouldBe("SUCCEEDED");
         second.Status.ShouldBe("SUCCEEDED");
@@ -116,8 +116,8 @@ public sealed class FaultInjectionTests(FixtureStack fixture) : IDisposable
     {
         Stack.Faults.Set(new FaultSettings { Lambda = 1, Seed = 1 });
 
-        var eventId = await Stack.PutEventAsync("Test Requested", new JsonObject { ["requestId"] = "lambda-1" });
-        var execution = await Stack.WaitForExecutionAsync("TestFlow", eventId);
+        var eventId = await Stack.Driver.PutEventAsync("Test Requested", new JsonObject { ["requestId"] = "lambda-1" });
+        var execution = await Stack.Driver.WaitForExecutionAsync("TestFlow", eventId);
 
         execution.Status.ShouldBe("FAILED");
         execution.Error.ShouldBeOneOf("Lambda.ServiceException", "Lambda.TooManyRequestsException");

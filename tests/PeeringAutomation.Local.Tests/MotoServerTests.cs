@@ -1,4 +1,4 @@
-using PeeringAutomation.Local.Moto;
+using PeeringAutomation.Moto;
 
 namespace PeeringAutomation.Local.Tests;
 

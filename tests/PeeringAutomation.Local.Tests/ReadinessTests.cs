@@ -5,7 +5,7 @@ using Amazon.EC2;
 using Amazon.EC2.Model;
 using Amazon.Runtime;
 using PeeringAutomation.Local.Aws;
-using PeeringAutomation.Local.Moto;
+using PeeringAutomation.Moto;
 using PeeringAutomation.Local.Tests.Fixtures;
 
 namespace PeeringAutomation.Local.Tests;

@@ -8,7 +8,7 @@ namespace PeeringAutomation.Local.Tests;
 [Collection(RealTemplateCollection.Name)]
 public sealed class RealTemplateDeadLetterTests(RealTemplateStack fixture)
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     [Fact]
     public async Task PeeringRequested_LandsInTheProvisioningDeadLetterQueueGivenAnEventTooBigToStartTheWorkflow()
@@ -27,7 +27,7 @@ public sealed class RealTemplateDeadLetterTests(RealTemplateStack fixture)
         var room = 262_144 - 1 - 14 - "vpc-peering".Length - "Peering Requested".Length - detail.ToJsonString().Length;
         detail["requestedBy"] = new string('x', room);
 
-        var eventId = await Stack.PutEventAsync("Peering Requested", detail);
+        var eventId = await Stack.Driver.PutEventAsync("Peering Requested", detail);
 
         var sqs = Stack.Clients.HubSqs();
         var url = (await sqs.GetQueueUrlAsync("vpc-peering-provision-peering-dlq")).QueueUrl;
@@ -41,6 +41,6 @@ public sealed class RealTemplateDeadLetterTests(RealTemplateStack fixture)
         JsonNode.Parse(dead.Body)!["detail"]!["requestId"]!.GetValue<string>().ShouldBe("too-big-1");
         dead.MessageAttributes["ERROR_CODE"].StringValue.ShouldBe("ValidationException");
         dead.MessageAttributes["TARGET_ARN"].StringValue.ShouldBe(Stack.StateMachineArn("ProvisionPeeringStateMachine"));
-        (await Stack.ListExecutionsAsync("ProvisionPeeringStateMachine")).ShouldNotContain(e => e["name"]!.GetValue<string>() == eventId);
+        (await Stack.Driver.ListExecutionsAsync("ProvisionPeeringStateMachine")).ShouldNotContain(e => e["name"]!.GetValue<string>() == eventId);
     }
 }

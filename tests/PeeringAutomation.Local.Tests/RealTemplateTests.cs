@@ -8,10 +8,10 @@ namespace PeeringAutomation.Local.Tests;
 /// <summary>The repository's template.yaml and default world in one local stack.</summary>
 public sealed class RealTemplateStack : IAsyncLifetime
 {
-    public LocalStack Stack { get; private set; } = null!;
+    public LocalCloud Stack { get; private set; } = null!;
 
     public async Task InitializeAsync() =>
-        Stack = await LocalStack.StartAsync(new LocalStackOptions { WorldFile = LocalStackOptions.DefaultWorldFile, Behaviour = Demo.DemoRunner.Behaviour });
+        Stack = await LocalCloud.StartAsync(new LocalCloudOptions { WorldFile = LocalCloudOptions.DefaultWorldFile, Behaviour = Demo.DemoRunner.Behaviour });
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();
 }
@@ -26,7 +26,7 @@ public sealed class RealTemplateCollection : ICollectionFixture<RealTemplateStac
 [Collection(RealTemplateCollection.Name)]
 public sealed class RealTemplateTests(RealTemplateStack fixture)
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     [Fact]
     public async Task PeeringRequested_ProvisionsAnActivePeeringWithRoutesGivenTwoWorldVpcs()
@@ -40,14 +40,14 @@ public sealed class RealTemplateTests(RealTemplateStack fixture)
             ["accepter"] = new JsonObject { ["accountId"] = sandbox.AccountId, ["region"] = sandbox.Region, ["vpcId"] = sandbox.VpcId },
         };
 
-        var eventId = await Stack.PutEventAsync("Peering Requested", detail);
-        var execution = await Stack.WaitForExecutionAsync("ProvisionPeeringStateMachine", eventId);
-        var outcome = await Stack.WaitForOutcomeAsync("Peering Provisioned", e => e["detail"]?["requestId"]?.GetValue<string>() == "test-hub-sandbox");
+        var eventId = await Stack.Driver.PutEventAsync("Peering Requested", detail);
+        var execution = await Stack.Driver.WaitForExecutionAsync("ProvisionPeeringStateMachine", eventId);
+        var outcome = await Stack.Driver.WaitForOutcomeAsync("Peering Provisioned", e => e["detail"]?["requestId"]?.GetValue<string>() == "test-hub-sandbox");
 
         execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
         execution.StatesEntered.ShouldContain("Configure routes");
         var peeringId = outcome["detail"]!["vpcPeeringConnectionId"]!.GetValue<string>();
-        var ec2 = await Stack.Ec2Async(hub.AccountId, hub.Region);
+        var ec2 = await Stack.Driver.Ec2Async(hub.AccountId, hub.Region);
         var peering = (await ec2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest())).VpcPeeringConnections
             .Single(p => p.VpcPeeringConnectionId == peeringId);
         peering.Status.Code.Value.ShouldBe("active");

@@ -16,7 +16,7 @@ public sealed class StartupErrorTests : IDisposable
     public void Dispose() => Directory.Delete(dir, recursive: true);
 
     [Fact]
-    public async Task LocalStackStartAsync_FailsNamingFilePathAndReasonGivenAnInvalidWorld()
+    public async Task LocalCloudStartAsync_FailsNamingFilePathAndReasonGivenAnInvalidWorld()
     {
         var world = Write("world.yaml", """
             accounts:
@@ -29,7 +29,7 @@ public sealed class StartupErrorTests : IDisposable
                     cidr: 10.0.0.0/33
             """);
 
-        var error = await Should.ThrowAsync<WorldFileError>(() => LocalStack.StartAsync(new LocalStackOptions { WorldFile = world, TemplatePath = FixtureTemplate }));
+        var error = await Should.ThrowAsync<WorldFileError>(() => LocalCloud.StartAsync(new LocalCloudOptions { WorldFile = world, TemplatePath = FixtureTemplate }));
 
         error.File.ShouldBe(world);
         error.Path.ShouldBe("accounts[2].vpcs[0].cidr");
@@ -53,7 +53,7 @@ public sealed class StartupErrorTests : IDisposable
     [Fact]
     public void WorldFileLoad_AcceptsTheDefaultWorld()
     {
-        var world = WorldFile.Load(LocalStackOptions.DefaultWorldFile);
+        var world = WorldFile.Load(LocalCloudOptions.DefaultWorldFile);
 
         world.Accounts.Count.ShouldBeGreaterThanOrEqualTo(4);
         world.Regions.ShouldBe(["eu-west-1", "us-east-1"]);
@@ -65,7 +65,7 @@ public sealed class StartupErrorTests : IDisposable
     }
 
     [Fact]
-    public async Task LocalStackStartAsync_FailsNamingTheResourceGivenAnUnsupportedResourceType()
+    public async Task LocalCloudStartAsync_FailsNamingTheResourceGivenAnUnsupportedResourceType()
     {
         var template = Write("template.yaml", """
             Resources:
@@ -77,7 +77,7 @@ public sealed class StartupErrorTests : IDisposable
                 Properties: {StageName: prod}
             """);
 
-        var error = await Should.ThrowAsync<TemplateError>(() => LocalStack.StartAsync(new LocalStackOptions { TemplatePath = template }));
+        var error = await Should.ThrowAsync<TemplateError>(() => LocalCloud.StartAsync(new LocalCloudOptions { TemplatePath = template }));
 
         error.Message.ShouldContain("resource Api: type AWS::Serverless::Api is not supported");
     }
@@ -212,13 +212,13 @@ public sealed class StartupErrorTests : IDisposable
     }
 
     [Fact]
-    public async Task LocalStackStartAsync_FailsAtOnceGivenABusyPort()
+    public async Task LocalCloudStartAsync_FailsAtOnceGivenABusyPort()
     {
         using var squatter = new TcpListener(IPAddress.Loopback, 0);
         squatter.Start();
         var port = ((IPEndPoint)squatter.LocalEndpoint).Port;
 
-        var error = await Should.ThrowAsync<PortInUse>(() => LocalStack.StartAsync(new LocalStackOptions { Port = port, TemplatePath = FixtureTemplate }));
+        var error = await Should.ThrowAsync<PortInUse>(() => LocalCloud.StartAsync(new LocalCloudOptions { Port = port, TemplatePath = FixtureTemplate }));
 
         error.Message.ShouldContain($"Port {port} on 127.0.0.1 is already in use");
     }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using PeeringAutomation.Local.Hosting;
-using PeeringAutomation.Local.Moto;
+using PeeringAutomation.Moto;
 using PeeringAutomation.Local.Tests.Fixtures;
 
 namespace PeeringAutomation.Local.Tests;
@@ -37,7 +37,7 @@ public sealed class UpCommandTests
     {
         var aws = AwsCli.Find();
         var port = MotoServer.FreeLoopbackPort();
-        using var up = UpProcess.Start("--port", port.ToString(), "--world", LocalStackOptions.DefaultWorldFile, "--template", RepositoryFiles.Find("template.yaml")!, "--no-schedules");
+        using var up = UpProcess.Start("--port", port.ToString(), "--world", LocalCloudOptions.DefaultWorldFile, "--template", RepositoryFiles.Find("template.yaml")!, "--no-schedules");
         (await up.WaitForOutputAsync("Ctrl-C stops everything", StartTimeout)).ShouldBeTrue(up.Output);
 
         using (var second = UpProcess.Start("--port", port.ToString(), "--no-world", "--template", FixtureStack.FixtureTemplate))

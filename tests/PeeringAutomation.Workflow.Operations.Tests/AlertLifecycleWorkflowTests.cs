@@ -15,7 +15,7 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
     private const string Machine = "CheckComplianceStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private sealed record Sweep(string Id, IReadOnlyList<JsonNode> Findings, IReadOnlyList<JsonNode> Resolved, IReadOnlyList<JsonNode> FlowLogsEnabled, JsonNode Summary);
 
@@ -23,12 +23,12 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
     private async Task<Sweep> SweepAsync(params string[] vpcs)
     {
         var scopes = vpcs.Select(Stack.World.Vpc).ToList();
-        var eventId = await Stack.PutEventAsync("Compliance Check Requested", new JsonObject
+        var eventId = await Stack.Driver.PutEventAsync("Compliance Check Requested", new JsonObject
         {
             ["accountIds"] = new JsonArray(scopes.Select(v => (JsonNode)v.AccountId).Distinct().ToArray()),
             ["regions"] = new JsonArray(scopes.Select(v => (JsonNode)v.Region).Distinct().ToArray()),
         });
-        var execution = await Stack.WaitForExecutionAsync(Machine, eventId, Timeout);
+        var execution = await Stack.Driver.WaitForExecutionAsync(Machine, eventId, Timeout);
         execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
         var entries = execution.History
             .Where(h => h.StateName == "Evaluate account and region" && h.Type.EndsWith("StateExited", StringComparison.Ordinal))
@@ -38,7 +38,7 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
             .ToList();
         List<JsonNode> Of(string type) => entries.Where(e => e!["DetailType"]!.GetValue<string>() == type)
             .Select(e => JsonNode.Parse(e!["Detail"]!.GetValue<string>())!).ToList();
-        var summary = await Stack.WaitForOutcomeAsync("Compliance Check Completed", e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, Timeout);
+        var summary = await Stack.Driver.WaitForOutcomeAsync("Compliance Check Completed", e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, Timeout);
         return new Sweep(eventId, Of("Peering Compliance Finding"), Of("Peering Compliance Finding Resolved"), Of("Flow Logs Enabled"), summary["detail"]!);
     }
 
@@ -92,7 +92,7 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
         var after = await SweepAsync("al1");
 
         fixedSweep.Resolved.ShouldContain(r => r["findingId"]!.GetValue<string>() == id);
-        var resolved = await Stack.WaitForOutcomeAsync("Peering Compliance Finding Resolved", e => e["detail"]?["findingId"]?.GetValue<string>() == id, Timeout);
+        var resolved = await Stack.Driver.WaitForOutcomeAsync("Peering Compliance Finding Resolved", e => e["detail"]?["findingId"]?.GetValue<string>() == id, Timeout);
         resolved["detail"]!["vpcId"]!.GetValue<string>().ShouldBe(al1.VpcId);
         var alerts = await AlertsAboutAsync(id);
         alerts.Count.ShouldBe(3);
@@ -116,17 +116,17 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
         };
 
         // A member account (al4's own) may not silence findings: refused on the envelope account.
-        var refusedEvent = await Stack.PutEventAsAsync(al4.AccountId, "Compliance Finding Suppression Requested", Request());
-        (await Stack.WaitForExecutionAsync(Machine, refusedEvent, Timeout)).Status.ShouldBe("SUCCEEDED");
-        var refused = await Stack.WaitForOutcomeAsync("Compliance Finding Suppression Refused",
+        var refusedEvent = await Stack.Driver.PutEventAsAsync(al4.AccountId, "Compliance Finding Suppression Requested", Request());
+        (await Stack.Driver.WaitForExecutionAsync(Machine, refusedEvent, Timeout)).Status.ShouldBe("SUCCEEDED");
+        var refused = await Stack.Driver.WaitForOutcomeAsync("Compliance Finding Suppression Refused",
             e => e["detail"]?["findingId"]?.GetValue<string>() == id, Timeout);
         refused["detail"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("RequesterNotAuthorized");
         refused["detail"]!["suppressedBy"]!.GetValue<string>().ShouldBe(al4.AccountId);
 
         // The hub is a platform account (PlatformAccountIds defaults to it).
-        var suppressEvent = await Stack.PutEventAsync("Compliance Finding Suppression Requested", Request());
-        (await Stack.WaitForExecutionAsync(Machine, suppressEvent, Timeout)).Status.ShouldBe("SUCCEEDED");
-        var suppressed = await Stack.WaitForOutcomeAsync("Compliance Finding Suppressed", e => e["detail"]?["findingId"]?.GetValue<string>() == id, Timeout);
+        var suppressEvent = await Stack.Driver.PutEventAsync("Compliance Finding Suppression Requested", Request());
+        (await Stack.Driver.WaitForExecutionAsync(Machine, suppressEvent, Timeout)).Status.ShouldBe("SUCCEEDED");
+        var suppressed = await Stack.Driver.WaitForOutcomeAsync("Compliance Finding Suppressed", e => e["detail"]?["findingId"]?.GetValue<string>() == id, Timeout);
         suppressed["detail"]!["suppressedBy"]!.GetValue<string>().ShouldBe(Stack.AccountId);
 
         // Past RealertAfter, only the suppression keeps it quiet.
@@ -165,7 +165,7 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
         enabled["vpcId"]!.GetValue<string>().ShouldBe(al6.VpcId);
         enabled["accountId"]!.GetValue<string>().ShouldBe(al6.AccountId);
         enabled["region"]!.GetValue<string>().ShouldBe(al6.Region);
-        await Stack.WaitForOutcomeAsync("Flow Logs Enabled", e => e["detail"]?["vpcId"]?.GetValue<string>() == al6.VpcId, Timeout);
+        await Stack.Driver.WaitForOutcomeAsync("Flow Logs Enabled", e => e["detail"]?["vpcId"]?.GetValue<string>() == al6.VpcId, Timeout);
         var created = (await FlowLogsOf(al6Ec2, al6.VpcId)).ShouldHaveSingleItem();
         created.TrafficType.Value.ShouldBe("ALL");
         created.LogGroupName.ShouldBe($"/vpc-flow-logs/{al6.AccountId}/{al6.VpcId}");

@@ -31,7 +31,7 @@ public sealed class ChaosWorkflowTests(WorldStack world, ITestOutputHelper outpu
         ("x11", "x12", false, false),
     ];
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 
@@ -74,15 +74,15 @@ public sealed class ChaosWorkflowTests(WorldStack world, ITestOutputHelper outpu
                 });
                 eventIds.AddRange(response["Entries"]!.AsArray().Select(e => e!["EventId"]!.GetValue<string>()));
             }
-            await Task.WhenAll(eventIds.Select(id => Stack.WaitForExecutionAsync(WorldStack.ProvisionMachine, id, Timeout)));
+            await Task.WhenAll(eventIds.Select(id => Stack.Driver.WaitForExecutionAsync(WorldStack.ProvisionMachine, id, Timeout)));
             await AllFinishedAsync(WorldStack.ProvisionMachine);
 
             foreach (var (_, pair, _) in requests.Where(r => Pairs[r.Pair].TornDown).DistinctBy(r => r.Pair))
             {
                 if (await ProvisionedOfPairAsync(requests, pair) is { } winner)
                 {
-                    var teardown = await Stack.WaitForExecutionAsync("TeardownPeeringStateMachine",
-                        await Stack.PutEventAsync("Peering Teardown Requested", new JsonObject { ["requestId"] = winner.RequestId.Value }), Timeout);
+                    var teardown = await Stack.Driver.WaitForExecutionAsync("TeardownPeeringStateMachine",
+                        await Stack.Driver.PutEventAsync("Peering Teardown Requested", new JsonObject { ["requestId"] = winner.RequestId.Value }), Timeout);
                     teardown.Status.ShouldBe("SUCCEEDED", teardown.ToString());
                 }
             }
@@ -90,7 +90,7 @@ public sealed class ChaosWorkflowTests(WorldStack world, ITestOutputHelper outpu
             {
                 await Task.Delay(left);
             }
-            var sweep = await Stack.WaitForExecutionAsync("TeardownPeeringStateMachine", await Stack.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout);
+            var sweep = await Stack.Driver.WaitForExecutionAsync("TeardownPeeringStateMachine", await Stack.Driver.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout);
             sweep.Status.ShouldBe("SUCCEEDED", sweep.ToString());
             await AllFinishedAsync("TeardownPeeringStateMachine");
         }
@@ -134,7 +134,7 @@ public sealed class ChaosWorkflowTests(WorldStack world, ITestOutputHelper outpu
     private async Task AllFinishedAsync(string machine)
     {
         var deadline = DateTime.UtcNow + Timeout;
-        while (DateTime.UtcNow < deadline && (await Stack.ListExecutionsAsync(machine)).Any(e => e["status"]?.GetValue<string>() == "RUNNING"))
+        while (DateTime.UtcNow < deadline && (await Stack.Driver.ListExecutionsAsync(machine)).Any(e => e["status"]?.GetValue<string>() == "RUNNING"))
         {
             await Task.Delay(500);
         }

@@ -11,7 +11,7 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
     private const string Machine = "CheckComplianceStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 
@@ -19,10 +19,10 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
     /// <summary>Runs one sweep and returns its findings (as each account-region iteration emitted them).</summary>
     private async Task<IReadOnlyList<JsonNode>> SweepAsync()
     {
-        var eventId = await Stack.PutEventAsync("Compliance Check Requested", new JsonObject());
-        var execution = await Stack.WaitForExecutionAsync(Machine, eventId, Timeout);
+        var eventId = await Stack.Driver.PutEventAsync("Compliance Check Requested", new JsonObject());
+        var execution = await Stack.Driver.WaitForExecutionAsync(Machine, eventId, Timeout);
         execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
-        var summary = await Stack.WaitForOutcomeAsync("Compliance Check Completed",
+        var summary = await Stack.Driver.WaitForOutcomeAsync("Compliance Check Completed",
             e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, Timeout);
         // Only the account whose role cannot be assumed fails; every other one is scanned.
         summary["detail"]!["scopesFailed"]!.AsArray().Select(s => s!.GetValue<string>())
@@ -60,7 +60,7 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
         // The provisioning asks for a check of its two sides; with FlowLogRemediation on (as in the
         // test stack) that sweep may already have created b3's flow log, so read the finding from
         // the bus, whichever sweep emitted it first.
-        var emitted = await Stack.WaitForOutcomeAsync("Peering Compliance Finding",
+        var emitted = await Stack.Driver.WaitForOutcomeAsync("Peering Compliance Finding",
             e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
         var finding = emitted["detail"]!;
         finding["findingType"]!.GetValue<string>().ShouldBe("FlowLogsMissing");
@@ -72,7 +72,7 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
         (await world.WaitForAlertAsync(a => a["Message"]?.GetValue<string>().Contains(finding["findingId"]!.GetValue<string>()) == true))
             ["Subject"]!.GetValue<string>().ShouldStartWith("VPC peering compliance");
 
-        var ec2 = await Stack.Ec2Async(b3.AccountId, b3.Region);
+        var ec2 = await Stack.Driver.Ec2Async(b3.AccountId, b3.Region);
         await ec2.CreateFlowLogsAsync(new CreateFlowLogsRequest
         {
             ResourceIds = [b3.VpcId], ResourceType = FlowLogsResourceType.VPC, TrafficType = TrafficType.ALL,
@@ -136,8 +136,8 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
         await ec2.DeleteVpcPeeringConnectionAsync(new DeleteVpcPeeringConnectionRequest { VpcPeeringConnectionId = pcx });
         try
         {
-            var eventId = await Stack.PutEventAsync("Compliance Check Requested", new JsonObject { ["accountIds"] = new JsonArray(b5.AccountId), ["regions"] = new JsonArray(b5.Region) });
-            var execution = await Stack.WaitForExecutionAsync(Machine, eventId, Timeout);
+            var eventId = await Stack.Driver.PutEventAsync("Compliance Check Requested", new JsonObject { ["accountIds"] = new JsonArray(b5.AccountId), ["regions"] = new JsonArray(b5.Region) });
+            var execution = await Stack.Driver.WaitForExecutionAsync(Machine, eventId, Timeout);
 
             execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
             var pages = execution.History
@@ -150,7 +150,7 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
                 .Select(e => JsonNode.Parse(e!["Detail"]!.GetValue<string>())!).ToList();
             findings.Select(f => f["findingId"]!.GetValue<string>()).ShouldBeUnique();
             Of(findings, "BlackholeRoute", pcx).Select(f => f["destination"]!.GetValue<string>()).ShouldBe(destinations, ignoreOrder: true);
-            var summary = await Stack.WaitForOutcomeAsync("Compliance Check Completed", e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, Timeout);
+            var summary = await Stack.Driver.WaitForOutcomeAsync("Compliance Check Completed", e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, Timeout);
             summary["detail"]!["findingCount"]!.GetValue<int>().ShouldBe(findings.Count);
         }
         finally

@@ -15,7 +15,7 @@ public sealed partial class MeshPageBrowserTests(WorldStack world)
 {
     private const string Chromium = "/usr/bin/chromium";
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private Uri MeshUrl => new(Stack.Endpoint, "/mesh");
 

@@ -14,7 +14,7 @@ namespace PeeringAutomation.Workflow.Testing;
 /// </summary>
 public sealed class WorldStack : IAsyncLifetime
 {
-    public LocalStack Stack { get; private set; } = null!;
+    public LocalCloud Stack { get; private set; } = null!;
 
     /// <summary>How long an inter-region peering stays unknown in the accepter's region in these tests.</summary>
     public static readonly TimeSpan InterRegionLag = TimeSpan.FromSeconds(2);
@@ -48,7 +48,7 @@ public sealed class WorldStack : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        Stack = await LocalStack.StartAsync(new LocalStackOptions
+        Stack = await LocalCloud.StartAsync(new LocalCloudOptions
         {
             WorldFile = Path.Combine(AppContext.BaseDirectory, "test-world.yaml"),
             ParameterOverrides = Parameters,
@@ -126,7 +126,7 @@ public sealed class WorldStack : IAsyncLifetime
 
     /// <summary>Puts a Peering Requested event on the bus and waits for the workflow it starts.</summary>
     public async Task<ExecutionResult> RequestAsync(JsonObject request) =>
-        await Stack.WaitForExecutionAsync(ProvisionMachine, await Stack.PutEventAsync("Peering Requested", request), Timeout);
+        await Stack.Driver.WaitForExecutionAsync(ProvisionMachine, await Stack.Driver.PutEventAsync("Peering Requested", request), Timeout);
 
     /// <summary>Provisions and returns the id of the pair's one active peering.</summary>
     public async Task<string> ProvisionAsync(JsonObject request, string a, string b)
@@ -197,7 +197,7 @@ public sealed class WorldStack : IAsyncLifetime
     public Task<IAmazonEC2> Ec2For(string vpcName)
     {
         var vpc = Stack.World.Vpc(vpcName);
-        return Stack.Ec2Async(vpc.AccountId, vpc.Region);
+        return Stack.Driver.Ec2Async(vpc.AccountId, vpc.Region);
     }
 
     public async Task<IReadOnlyList<VpcPeeringConnection>> PeeringsBetweenAsync(string a, string b)

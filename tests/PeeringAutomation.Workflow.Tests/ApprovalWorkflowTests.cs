@@ -17,12 +17,12 @@ public sealed class ApprovalWorkflowTests(WorldStack world)
     private const string Payments = "111111111111";
     private static readonly TimeSpan Timeout = WorldStack.Timeout;
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 
     private async Task<ExecutionResult> PutAsAsync(string account, string detailType, JsonObject detail) =>
-        await Stack.WaitForExecutionAsync(WorldStack.ProvisionMachine, await Stack.PutEventAsAsync(account, detailType, detail), Timeout);
+        await Stack.Driver.WaitForExecutionAsync(WorldStack.ProvisionMachine, await Stack.Driver.PutEventAsAsync(account, detailType, detail), Timeout);
 
     private static JsonObject Decision(string requestId, string decision, string? comment = null)
     {
@@ -40,7 +40,7 @@ public sealed class ApprovalWorkflowTests(WorldStack world)
         var asked = await PutAsAsync(Legacy, "Peering Requested", Build.Request("apv-yes", Build.Side("c12"), Build.Side("b14")));
 
         asked.StatesEntered.ShouldContain("Awaiting approval", asked.ToString());
-        var request = await Stack.WaitForOutcomeAsync("Peering Approval Requested", e => e["detail"]?["requestId"]?.GetValue<string>() == "apv-yes", Timeout);
+        var request = await Stack.Driver.WaitForOutcomeAsync("Peering Approval Requested", e => e["detail"]?["requestId"]?.GetValue<string>() == "apv-yes", Timeout);
         var approvers = request["detail"]!["approvers"]!.AsArray().ShouldHaveSingleItem()!;
         approvers["code"]!.GetValue<string>().ShouldBe("VpcApprovalRequired");
         approvers["approvers"]![0]!.GetValue<string>().ShouldBe(Owner);
@@ -72,7 +72,7 @@ public sealed class ApprovalWorkflowTests(WorldStack world)
         var rejected = await PutAsAsync(Owner, "Peering Approval Decided", Decision("apv-no", "reject", "prod stays closed"));
 
         rejected.StatesEntered.ShouldContain("Emit Peering Request Rejected", rejected.ToString());
-        var outcome = await Stack.WaitForOutcomeAsync("Peering Request Rejected", e => e["detail"]?["requestId"]?.GetValue<string>() == "apv-no", Timeout);
+        var outcome = await Stack.Driver.WaitForOutcomeAsync("Peering Request Rejected", e => e["detail"]?["requestId"]?.GetValue<string>() == "apv-no", Timeout);
         outcome["detail"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("ApprovalRejected");
         outcome["detail"]!["decidedBy"]!.GetValue<string>().ShouldBe(Owner);
         (await world.PeeringsBetweenAsync("c13", "b14")).ShouldBeEmpty();

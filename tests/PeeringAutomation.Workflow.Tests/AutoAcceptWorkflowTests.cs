@@ -10,7 +10,7 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
     private const string Machine = "AcceptPeeringsStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private async Task<VpcPeeringConnection> DescribeAsync(string pcx, string accepter)
     {
@@ -21,8 +21,8 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
 
     private async Task<ExecutionResult> CheckAsync()
     {
-        var eventId = await Stack.PutEventAsync("Peering Acceptance Check Requested", new JsonObject());
-        var execution = await Stack.WaitForExecutionAsync(Machine, eventId, Timeout);
+        var eventId = await Stack.Driver.PutEventAsync("Peering Acceptance Check Requested", new JsonObject());
+        var execution = await Stack.Driver.WaitForExecutionAsync(Machine, eventId, Timeout);
         execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
         return execution;
     }
@@ -35,7 +35,7 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
         await CheckAsync();
 
         (await DescribeAsync(pcx, "b6")).Status.Code.Value.ShouldBe("active");
-        var accepted = await Stack.WaitForOutcomeAsync("Peering Auto-Accepted",
+        var accepted = await Stack.Driver.WaitForOutcomeAsync("Peering Auto-Accepted",
             e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
         accepted["detail"]!["requester"]!["accountId"]!.GetValue<string>().ShouldBe("444444444444");
         accepted["detail"]!["routesAndRulesConfigured"]!.GetValue<bool>().ShouldBeFalse();
@@ -63,7 +63,7 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
         await CheckAsync();
 
         (await DescribeAsync(pcx, "b8")).Status.Code.Value.ShouldBe("pending-acceptance");
-        var refused = await Stack.WaitForOutcomeAsync("Peering Acceptance Refused",
+        var refused = await Stack.Driver.WaitForOutcomeAsync("Peering Acceptance Refused",
             e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
         refused["detail"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("AccountNotAllowed");
         refused["detail"]!["action"]!.GetValue<string>().ShouldBe("left-pending");
@@ -82,6 +82,6 @@ public sealed class AutoAcceptWorkflowTests(WorldStack world)
         peering.Status.Code.Value.ShouldBe("failed");
         peering.Status.Message.ShouldBe("Failed due to incorrect VPC-ID, Account ID, or overlapping CIDR range");
         execution.StatesEntered.ShouldNotContain("Emit Peering Auto-Accepted");
-        Stack.Outcomes.Where(e => e["detail"]?["vpcPeeringConnectionId"]?.ToString() == pcx).ShouldBeEmpty();
+        Stack.Driver.Outcomes.Where(e => e["detail"]?["vpcPeeringConnectionId"]?.ToString() == pcx).ShouldBeEmpty();
     }
 }

@@ -15,7 +15,7 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
     private const string Teardown = "TeardownPeeringStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(180);
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private string TeamA => Stack.World.Vpc("a2").AccountId;
 
@@ -23,7 +23,7 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
 
     private async Task<JsonObject> FreshVpcAsync(string account, string region, string cidr)
     {
-        var ec2 = await Stack.Ec2Async(account, region);
+        var ec2 = await Stack.Driver.Ec2Async(account, region);
         var vpc = (await ec2.CreateVpcAsync(new CreateVpcRequest { CidrBlock = cidr })).Vpc.VpcId;
         return new JsonObject { ["accountId"] = account, ["region"] = region, ["vpcId"] = vpc };
     }
@@ -33,7 +33,7 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
 
     private async Task<IReadOnlyList<VpcPeeringConnection>> PeeringsOfAsync(JsonObject side)
     {
-        var ec2 = await Stack.Ec2Async(side["accountId"]!.GetValue<string>(), side["region"]!.GetValue<string>());
+        var ec2 = await Stack.Driver.Ec2Async(side["accountId"]!.GetValue<string>(), side["region"]!.GetValue<string>());
         var vpc = side["vpcId"]!.GetValue<string>();
         var all = await ec2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest
         {
@@ -44,7 +44,7 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
 
     private async Task<IReadOnlyList<Route>> RoutesToAsync(JsonObject side, string pcx)
     {
-        var ec2 = await Stack.Ec2Async(side["accountId"]!.GetValue<string>(), side["region"]!.GetValue<string>());
+        var ec2 = await Stack.Driver.Ec2Async(side["accountId"]!.GetValue<string>(), side["region"]!.GetValue<string>());
         var tables = await ec2.DescribeRouteTablesAsync(new DescribeRouteTablesRequest { Filters = [new Filter("vpc-id", [side["vpcId"]!.GetValue<string>()])] });
         return tables.RouteTables.SelectMany(t => t.Routes ?? []).Where(r => r.VpcPeeringConnectionId == pcx).ToList();
     }
@@ -65,7 +65,7 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
         peering.Status.Code.Value.ShouldBe("active");
         // Tagged on both sides, each in its own account and region.
         peering.Tags.ShouldContain(t => t.Key == "peering-automation:request-id" && t.Value == "wf-lag");
-        var accepterEc2 = await Stack.Ec2Async(TeamB, "eu-west-1");
+        var accepterEc2 = await Stack.Driver.Ec2Async(TeamB, "eu-west-1");
         var seen = (await accepterEc2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest { VpcPeeringConnectionIds = [peering.VpcPeeringConnectionId] })).VpcPeeringConnections.Single();
         seen.Tags.ShouldContain(t => t.Key == "peering-automation:request-id" && t.Value == "wf-lag");
     }
@@ -82,17 +82,17 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
         ExecutionResult execution;
         try
         {
-            var eventId = await Stack.PutEventAsync("Peering Requested", Request("wf-overlap-late", requester, accepter));
+            var eventId = await Stack.Driver.PutEventAsync("Peering Requested", Request("wf-overlap-late", requester, accepter));
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
             while ((await PeeringsOfAsync(requester)).Count == 0)
             {
                 DateTime.UtcNow.ShouldBeLessThan(deadline, "the workflow created no peering");
                 await Task.Delay(200);
             }
-            var accepterEc2 = await Stack.Ec2Async(TeamB, "eu-west-1");
+            var accepterEc2 = await Stack.Driver.Ec2Async(TeamB, "eu-west-1");
             await accepterEc2.AssociateVpcCidrBlockAsync(new AssociateVpcCidrBlockRequest { VpcId = accepter["vpcId"]!.GetValue<string>(), CidrBlock = "10.212.128.0/20" });
             lag.Lag = WorldStack.InterRegionLag;
-            execution = await Stack.WaitForExecutionAsync(WorldStack.ProvisionMachine, eventId, Timeout);
+            execution = await Stack.Driver.WaitForExecutionAsync(WorldStack.ProvisionMachine, eventId, Timeout);
         }
         finally
         {
@@ -103,7 +103,7 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
         execution.StatesEntered.ShouldContain("Roll back");
         execution.StatesEntered.ShouldContain("Emit Peering Provisioning Failed");
         execution.StatesEntered.ShouldNotContain("Configure routes");
-        var failed = await Stack.WaitForOutcomeAsync("Peering Provisioning Failed",
+        var failed = await Stack.Driver.WaitForOutcomeAsync("Peering Provisioning Failed",
             e => e["detail"]?["requestId"]?.GetValue<string>() == "wf-overlap-late", Timeout);
         failed["detail"]!.ToJsonString().ShouldContain("failed");
         var peerings = await PeeringsOfAsync(requester);
@@ -137,8 +137,8 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
         }
 
         // The first removal of this sweep fails before it does anything (an unexpected error, not retried).
-        Stack.InjectFault("TeardownPeeringFunction", Local.Lambda.FaultTiming.BeforeHandler);
-        var execution = await Stack.WaitForExecutionAsync(Teardown, await Stack.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout);
+        Stack.Driver.InjectFault("TeardownPeeringFunction", Local.Lambda.FaultTiming.BeforeHandler);
+        var execution = await Stack.Driver.WaitForExecutionAsync(Teardown, await Stack.Driver.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout);
 
         execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
         execution.StatesEntered.ShouldContain("Alert teardown failure");
@@ -155,7 +155,7 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
         }
 
         // The next sweep finishes the job.
-        var again = await Stack.WaitForExecutionAsync(Teardown, await Stack.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout);
+        var again = await Stack.Driver.WaitForExecutionAsync(Teardown, await Stack.Driver.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout);
         again.Status.ShouldBe("SUCCEEDED", again.ToString());
         foreach (var (requester, _, pcx) in pairs)
         {
@@ -168,7 +168,7 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
     {
         var stranger = Stack.World.Vpc("u1");
         var accepter = await FreshVpcAsync(TeamB, "eu-west-1", "10.218.0.0/16");
-        var strangerEc2 = await Stack.Ec2Async(stranger.AccountId, stranger.Region);
+        var strangerEc2 = await Stack.Driver.Ec2Async(stranger.AccountId, stranger.Region);
         var pcx = (await strangerEc2.CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
         {
             VpcId = stranger.VpcId, PeerVpcId = accepter["vpcId"]!.GetValue<string>(), PeerOwnerId = TeamB, PeerRegion = "eu-west-1",
@@ -180,20 +180,20 @@ public sealed class AwsBehaviourWorkflowTests(WorldStack world)
             var output = JsonNode.Parse(scan.Details["output"]!.GetValue<string>())!;
             return (output["refused"] as JsonArray ?? []).Select(r => r!["vpcPeeringConnectionId"]!.GetValue<string>()).ToList();
         }
-        var first = await Stack.WaitForExecutionAsync("AcceptPeeringsStateMachine", await Stack.PutEventAsync("Peering Acceptance Check Requested", new JsonObject()), Timeout);
-        var second = await Stack.WaitForExecutionAsync("AcceptPeeringsStateMachine", await Stack.PutEventAsync("Peering Acceptance Check Requested", new JsonObject()), Timeout);
+        var first = await Stack.Driver.WaitForExecutionAsync("AcceptPeeringsStateMachine", await Stack.Driver.PutEventAsync("Peering Acceptance Check Requested", new JsonObject()), Timeout);
+        var second = await Stack.Driver.WaitForExecutionAsync("AcceptPeeringsStateMachine", await Stack.Driver.PutEventAsync("Peering Acceptance Check Requested", new JsonObject()), Timeout);
 
         first.Status.ShouldBe("SUCCEEDED", first.ToString());
         second.Status.ShouldBe("SUCCEEDED", second.ToString());
-        await Stack.WaitForOutcomeAsync("Peering Acceptance Refused", e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
+        await Stack.Driver.WaitForOutcomeAsync("Peering Acceptance Refused", e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
         RefusedIn(first).ShouldContain(pcx);
         RefusedIn(second).ShouldNotContain(pcx, "already reported: the refusal tag on the accepter's side is seen there");
         // The refusal mark lives on the accepter's side only: the requester never sees our tags.
         var requesterView = (await strangerEc2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest { VpcPeeringConnectionIds = [pcx] })).VpcPeeringConnections.Single();
         (requesterView.Tags ?? []).ShouldNotContain(t => t.Key.StartsWith("peering-automation:", StringComparison.Ordinal));
-        var accepterView = (await (await Stack.Ec2Async(TeamB, "eu-west-1")).DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest { VpcPeeringConnectionIds = [pcx] })).VpcPeeringConnections.Single();
+        var accepterView = (await (await Stack.Driver.Ec2Async(TeamB, "eu-west-1")).DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest { VpcPeeringConnectionIds = [pcx] })).VpcPeeringConnections.Single();
         accepterView.Tags.ShouldContain(t => t.Key.StartsWith("peering-automation:", StringComparison.Ordinal));
-        Stack.Outcomes.Count(e => e["detail-type"]?.GetValue<string>() == "Peering Acceptance Refused"
+        Stack.Driver.Outcomes.Count(e => e["detail-type"]?.GetValue<string>() == "Peering Acceptance Refused"
                                  && e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx).ShouldBe(1);
     }
 }

@@ -18,17 +18,17 @@ public sealed class ChangeWorkflowTests(WorldStack world)
     private const string TeamB = "222222222222";
     private static readonly TimeSpan Timeout = WorldStack.Timeout;
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 
     private static string Time(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ");
 
     private async Task<ExecutionResult> ChangeAsync(string account, JsonObject detail) =>
-        await Stack.WaitForExecutionAsync(ChangeMachine, await Stack.PutEventAsAsync(account, "Peering Change Requested", detail), Timeout);
+        await Stack.Driver.WaitForExecutionAsync(ChangeMachine, await Stack.Driver.PutEventAsAsync(account, "Peering Change Requested", detail), Timeout);
 
     private Task<JsonObject> OutcomeAsync(string detailType, string changeId) =>
-        Stack.WaitForOutcomeAsync(detailType, e => e["detail"]?["changeId"]?.GetValue<string>() == changeId, Timeout);
+        Stack.Driver.WaitForOutcomeAsync(detailType, e => e["detail"]?["changeId"]?.GetValue<string>() == changeId, Timeout);
 
     private JsonObject Ingress(params (string Group, int Port)[] rules) =>
         new() { ["ingressFromPeer"] = new JsonArray(rules.Select(r => (JsonNode)Build.Tcp(r.Group, r.Port)).ToArray()) };
@@ -119,7 +119,7 @@ public sealed class ChangeWorkflowTests(WorldStack world)
         {
             await Task.Delay(left);
         }
-        var sweep = await Stack.WaitForExecutionAsync("TeardownPeeringStateMachine", await Stack.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout);
+        var sweep = await Stack.Driver.WaitForExecutionAsync("TeardownPeeringStateMachine", await Stack.Driver.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout);
 
         sweep.Status.ShouldBe("SUCCEEDED", sweep.ToString());
         (await world.PeeringsBetweenAsync("ch5", "ch6")).Single(p => p.VpcPeeringConnectionId == pcx).Status.Code.Value.ShouldBe("deleted");
@@ -152,7 +152,7 @@ public sealed class ChangeWorkflowTests(WorldStack world)
 
         // The accepter approves with its own credentials: the decision goes to ChangePeering (it names a changeId), which applies it.
         var decision = new JsonObject { ["requestId"] = "chw-consent", ["changeId"] = "chw-consent-extend", ["decision"] = "approve" };
-        var approved = await Stack.WaitForExecutionAsync(ChangeMachine, await Stack.PutEventAsAsync(TeamB, "Peering Approval Decided", decision), Timeout);
+        var approved = await Stack.Driver.WaitForExecutionAsync(ChangeMachine, await Stack.Driver.PutEventAsAsync(TeamB, "Peering Approval Decided", decision), Timeout);
 
         approved.StatesEntered.ShouldContain("Record change decision", approved.ToString());
         approved.StatesEntered.ShouldContain("Emit Peering Changed", approved.ToString());
@@ -223,7 +223,7 @@ public sealed class ChangeWorkflowTests(WorldStack world)
     {
         await world.ProvisionAsync(Build.Request("chw-lost", Build.Side("ch17", Build.Tcp("ch17-app", 443)), Build.Side("ch18")), "ch17", "ch18");
         // The apply does its work and records it, then its answer is lost: the state machine's Catch rolls back.
-        Stack.InjectFault("ApplyChangeFunction", Local.Lambda.FaultTiming.AfterHandler);
+        Stack.Driver.InjectFault("ApplyChangeFunction", Local.Lambda.FaultTiming.AfterHandler);
 
         var execution = await ChangeAsync(TeamA, new JsonObject
         {
@@ -255,16 +255,16 @@ public sealed class ChangeWorkflowTests(WorldStack world)
         (await Stack.Ledger!.GetAsync(RequestId.Parse("chw-twice")))!.Version.ShouldBe(1);
 
         // Two different changes at once, by the two sides: narrower routes, and an expiry where there was none. Both land, one after the other.
-        var narrow = await Stack.PutEventAsAsync(TeamA, "Peering Change Requested", new JsonObject
+        var narrow = await Stack.Driver.PutEventAsAsync(TeamA, "Peering Change Requested", new JsonObject
         {
             ["requestId"] = "chw-twice", ["changeId"] = "chw-twice-routes", ["destinationCidrs"] = new JsonArray("10.83.0.0/17", "10.82.0.0/16"),
         });
-        var expiry = await Stack.PutEventAsAsync(TeamB, "Peering Change Requested", new JsonObject
+        var expiry = await Stack.Driver.PutEventAsAsync(TeamB, "Peering Change Requested", new JsonObject
         {
             ["requestId"] = "chw-twice", ["changeId"] = "chw-twice-expiry", ["expiresAt"] = Time(DateTimeOffset.UtcNow.AddDays(30)),
         });
-        var a = await Stack.WaitForExecutionAsync(ChangeMachine, narrow, Timeout);
-        var b = await Stack.WaitForExecutionAsync(ChangeMachine, expiry, Timeout);
+        var a = await Stack.Driver.WaitForExecutionAsync(ChangeMachine, narrow, Timeout);
+        var b = await Stack.Driver.WaitForExecutionAsync(ChangeMachine, expiry, Timeout);
 
         a.StatesEntered.ShouldContain("Emit Peering Changed", a.ToString());
         b.StatesEntered.ShouldContain("Emit Peering Changed", b.ToString());
@@ -288,10 +288,10 @@ public sealed class ChangeWorkflowTests(WorldStack world)
         var sweeps = new List<ExecutionResult>();
         for (var i = 0; i < 2; i++)
         {
-            sweeps.Add(await Stack.WaitForExecutionAsync("TeardownPeeringStateMachine", await Stack.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout));
+            sweeps.Add(await Stack.Driver.WaitForExecutionAsync("TeardownPeeringStateMachine", await Stack.Driver.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout));
         }
 
-        var notice = await Stack.WaitForOutcomeAsync("Peering Expiring Soon", e => e["detail"]?["requestId"]?.GetValue<string>() == "chw-soon", Timeout);
+        var notice = await Stack.Driver.WaitForOutcomeAsync("Peering Expiring Soon", e => e["detail"]?["requestId"]?.GetValue<string>() == "chw-soon", Timeout);
         notice["detail"]!["extendCommand"]!.GetValue<string>().ShouldContain("Peering Change Requested");
         await world.WaitForAlertAsync(a => a["Subject"]?.GetValue<string>() == "VPC peering expires soon" && a["Message"]!.GetValue<string>().Contains("chw-soon"));
         var alerts = (await world.AlertsSoFarAsync()).Count(a => a["Subject"]?.GetValue<string>() == "VPC peering expires soon"

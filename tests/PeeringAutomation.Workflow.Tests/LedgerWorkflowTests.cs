@@ -18,7 +18,7 @@ public sealed class LedgerWorkflowTests(WorldStack world)
     private const string Teardown = "TeardownPeeringStateMachine";
     private static readonly TimeSpan Timeout = WorldStack.Timeout;
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 
@@ -38,10 +38,10 @@ public sealed class LedgerWorkflowTests(WorldStack world)
     }
 
     private async Task<IReadOnlyList<ExecutionResult>> WaitAllAsync(string machine, IEnumerable<string> eventIds) =>
-        await Task.WhenAll(eventIds.Select(id => Stack.WaitForExecutionAsync(machine, id, Timeout)));
+        await Task.WhenAll(eventIds.Select(id => Stack.Driver.WaitForExecutionAsync(machine, id, Timeout)));
 
     private IReadOnlyList<JsonObject> OutcomesOf(string detailType, string requestId) =>
-        Stack.Outcomes.Where(o => o["detail-type"]?.GetValue<string>() == detailType
+        Stack.Driver.Outcomes.Where(o => o["detail-type"]?.GetValue<string>() == detailType
                                   && o["detail"]?["requestId"]?.GetValue<string>() == requestId).ToList();
 
     private static bool IsDuplicate(ExecutionResult execution) =>
@@ -61,7 +61,7 @@ public sealed class LedgerWorkflowTests(WorldStack world)
         executions.Where(IsDuplicate).ShouldAllBe(e => e.Output!["requestId"]!.GetValue<string>() == "led-dup");
         executions.Where(IsDuplicate).ShouldAllBe(e => !e.StatesEntered.Any(s => s.StartsWith("Emit", StringComparison.Ordinal) || s == "Roll back"));
         (await world.PeeringsBetweenAsync("c6", "c7")).Where(p => p.Status.Code.Value == "active").ShouldHaveSingleItem();
-        await Stack.WaitForOutcomeAsync("Peering Provisioned", e => e["detail"]?["requestId"]?.GetValue<string>() == "led-dup", Timeout);
+        await Stack.Driver.WaitForOutcomeAsync("Peering Provisioned", e => e["detail"]?["requestId"]?.GetValue<string>() == "led-dup", Timeout);
         await Task.Delay(TimeSpan.FromSeconds(2));
         OutcomesOf("Peering Provisioned", "led-dup").Count.ShouldBe(1);
         OutcomesOf("Peering Provisioning Failed", "led-dup").ShouldBeEmpty();
@@ -82,13 +82,13 @@ public sealed class LedgerWorkflowTests(WorldStack world)
         lost.StatesEntered.ShouldNotContain("Create peering", "the loser creates nothing, so nothing is withdrawn");
         var winnerId = won.Input!["detail"]!["requestId"]!.GetValue<string>();
         var loserId = lost.Input!["detail"]!["requestId"]!.GetValue<string>();
-        var rejected = await Stack.WaitForOutcomeAsync("Peering Request Rejected", e => e["detail"]?["requestId"]?.GetValue<string>() == loserId, Timeout);
+        var rejected = await Stack.Driver.WaitForOutcomeAsync("Peering Request Rejected", e => e["detail"]?["requestId"]?.GetValue<string>() == loserId, Timeout);
         var reason = rejected["detail"]!["reasons"]!.AsArray().ShouldHaveSingleItem()!;
         reason["code"]!.GetValue<string>().ShouldBe("DuplicatePeering");
         reason["message"]!.GetValue<string>().ShouldContain(winnerId);
         (await world.PeeringsBetweenAsync("c8", "b11")).ShouldHaveSingleItem();
 
-        var teardown = await Stack.WaitForExecutionAsync(Teardown, await Stack.PutEventAsync("Peering Teardown Requested", new JsonObject { ["requestId"] = winnerId }), Timeout);
+        var teardown = await Stack.Driver.WaitForExecutionAsync(Teardown, await Stack.Driver.PutEventAsync("Peering Teardown Requested", new JsonObject { ["requestId"] = winnerId }), Timeout);
         teardown.Status.ShouldBe("SUCCEEDED", teardown.ToString());
         var third = await world.RequestAsync(Build.Request("led-pair-3", "c8", "b11"));
 
@@ -138,8 +138,8 @@ public sealed class LedgerWorkflowTests(WorldStack world)
             ],
         });
 
-        var sweep = await Stack.WaitForExecutionAsync(Teardown, await Stack.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout);
-        var byId = await Stack.WaitForExecutionAsync(Teardown, await Stack.PutEventAsync("Peering Teardown Requested", new JsonObject
+        var sweep = await Stack.Driver.WaitForExecutionAsync(Teardown, await Stack.Driver.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep"), Timeout);
+        var byId = await Stack.Driver.WaitForExecutionAsync(Teardown, await Stack.Driver.PutEventAsync("Peering Teardown Requested", new JsonObject
         {
             ["vpcPeeringConnectionId"] = forged, ["accountId"] = Stack.World.Vpc("a9").AccountId, ["region"] = Stack.World.Vpc("a9").Region,
         }), Timeout);
@@ -151,10 +151,10 @@ public sealed class LedgerWorkflowTests(WorldStack world)
         (await world.PeeringsBetweenAsync("a9", "b10")).Single(p => p.VpcPeeringConnectionId == forged).Status.Code.Value.ShouldBe("pending-acceptance");
 
         var a9 = Stack.World.Vpc("a9");
-        var check = await Stack.WaitForExecutionAsync("CheckComplianceStateMachine", await Stack.PutEventAsync("Compliance Check Requested",
+        var check = await Stack.Driver.WaitForExecutionAsync("CheckComplianceStateMachine", await Stack.Driver.PutEventAsync("Compliance Check Requested",
             new JsonObject { ["accountIds"] = new JsonArray(a9.AccountId), ["regions"] = new JsonArray(a9.Region) }), Timeout);
         check.Status.ShouldBe("SUCCEEDED", check.ToString());
-        var finding = await Stack.WaitForOutcomeAsync("Peering Compliance Finding",
+        var finding = await Stack.Driver.WaitForOutcomeAsync("Peering Compliance Finding",
             e => e["detail"]?["findingType"]?.GetValue<string>() == "ManagedTagWithoutRecord" && e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == forged, Timeout);
         finding["detail"]!["severity"]!.GetValue<string>().ShouldBe("HIGH");
     }
@@ -163,14 +163,14 @@ public sealed class LedgerWorkflowTests(WorldStack world)
     public async Task TeardownPeering_RemovesAnAutoAcceptedPeeringRecordedInTheLedger()
     {
         var pcx = await world.RequestPeeringByHandVisibleAsync("p3", "b11");
-        var check = await Stack.WaitForExecutionAsync("AcceptPeeringsStateMachine", await Stack.PutEventAsync("Peering Acceptance Check Requested", new JsonObject()), Timeout);
+        var check = await Stack.Driver.WaitForExecutionAsync("AcceptPeeringsStateMachine", await Stack.Driver.PutEventAsync("Peering Acceptance Check Requested", new JsonObject()), Timeout);
         check.Status.ShouldBe("SUCCEEDED", check.ToString());
         var record = await Ledger.FindByPeeringAsync(PeeringConnectionId.Parse(pcx));
         record.ShouldNotBeNull();
         (record.Trigger, record.Status, record.Asker.Account).ShouldBe(("auto-accept", LedgerStatus.Provisioned, "444444444444"));
 
         var b11 = Stack.World.Vpc("b11");
-        var teardown = await Stack.WaitForExecutionAsync(Teardown, await Stack.PutEventAsync("Peering Teardown Requested", new JsonObject
+        var teardown = await Stack.Driver.WaitForExecutionAsync(Teardown, await Stack.Driver.PutEventAsync("Peering Teardown Requested", new JsonObject
         {
             ["requestId"] = record.RequestId.Value,
         }), Timeout);
@@ -189,7 +189,7 @@ public sealed class LedgerWorkflowTests(WorldStack world)
         await world.ProvisionAsync(provisioned, "c7", "b10");
         var rejected = await world.RequestAsync(Build.Request("led-history-rejected", "c1-overlaps-a1", "a1"));
         rejected.StatesEntered.ShouldContain("Emit Peering Request Rejected");
-        await Stack.WaitForExecutionAsync(Teardown, await Stack.PutEventAsync("Peering Teardown Requested", new JsonObject { ["requestId"] = "led-history" }), Timeout);
+        await Stack.Driver.WaitForExecutionAsync(Teardown, await Stack.Driver.PutEventAsync("Peering Teardown Requested", new JsonObject { ["requestId"] = "led-history" }), Timeout);
 
         var tornDown = (await Ledger.GetAsync(RequestId.Parse("led-history")))!;
         var refused = (await Ledger.GetAsync(RequestId.Parse("led-history-rejected")))!;

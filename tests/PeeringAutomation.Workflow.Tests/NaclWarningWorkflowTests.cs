@@ -11,7 +11,7 @@ namespace PeeringAutomation.Workflow.Tests;
 [Collection(WorldStackCollection.Name)]
 public sealed class NaclWarningWorkflowTests(WorldStack world)
 {
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 
@@ -43,7 +43,7 @@ public sealed class NaclWarningWorkflowTests(WorldStack world)
         var execution = await world.RequestAsync(request);
 
         execution.StatesEntered.ShouldContain("Emit Peering Provisioned", execution.ToString());
-        var provisioned = await Stack.WaitForOutcomeAsync("Peering Provisioned", e => e["detail"]?["requestId"]?.GetValue<string>() == "nacl-warn", WorldStack.Timeout);
+        var provisioned = await Stack.Driver.WaitForOutcomeAsync("Peering Provisioned", e => e["detail"]?["requestId"]?.GetValue<string>() == "nacl-warn", WorldStack.Timeout);
         var warnings = provisioned["detail"]!["naclWarnings"]!.AsArray().Select(w => w!).ToList();
         warnings.ShouldAllBe(w => w["side"]!.GetValue<string>() == "accepter" && w["subnetId"]!.GetValue<string>() == subnet
             && w["networkAclId"]!.GetValue<string>() == acl, "the requester's default allow-all ACL raises nothing");

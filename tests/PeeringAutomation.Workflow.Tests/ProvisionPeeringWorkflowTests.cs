@@ -10,7 +10,7 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
     private const string Machine = "ProvisionPeeringStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 
@@ -32,7 +32,7 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
         execution.StatesEntered.ShouldContain("Emit Peering Request Rejected");
         execution.StatesEntered.ShouldNotContain("Create peering");
         var requestId = request["requestId"]!.GetValue<string>();
-        var rejected = await Stack.WaitForOutcomeAsync("Peering Request Rejected",
+        var rejected = await Stack.Driver.WaitForOutcomeAsync("Peering Request Rejected",
             e => e["detail"]?["requestId"]?.GetValue<string>() == requestId, Timeout);
         var reasons = rejected["detail"]!["reasons"]!.AsArray();
         reasons.Select(r => r!["code"]!.GetValue<string>()).ShouldContain(code, rejected.ToJsonString());
@@ -116,7 +116,7 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
         var rules = await world.IngressAsync("a1", "a1-app");
         rules.Count.ShouldBe(2); // the bastion rule that was there, and ours
         rules.ShouldContain(p => p.FromPort == 22 && p.Ipv4Ranges.Single().Description == "bastion");
-        var outcome = await Stack.WaitForOutcomeAsync("Peering Provisioned",
+        var outcome = await Stack.Driver.WaitForOutcomeAsync("Peering Provisioned",
             e => e["detail"]?["requestId"]?.GetValue<string>() == "wf-xregion", Timeout);
         outcome["detail"]!["crossRegion"]!.GetValue<bool>().ShouldBeTrue();
         outcome["detail"]!["dataTransferNote"]!.GetValue<string>().ShouldContain("inter-region");
@@ -131,7 +131,7 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
         var execution = await RunAsync(request);
         execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
 
-        var rerun = await Stack.RunExecutionAsync(Machine, execution.Input!.DeepClone(), Timeout);
+        var rerun = await Stack.Driver.RunExecutionAsync(Machine, execution.Input!.DeepClone(), Timeout);
 
         rerun.Status.ShouldBe("SUCCEEDED", rerun.ToString());
         (await world.PeeringsBetweenAsync("a3", "c5")).ShouldHaveSingleItem().VpcPeeringConnectionId.ShouldBe(first.VpcPeeringConnectionId);
@@ -143,11 +143,11 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
     [Fact]
     public async Task ProvisionPeering_LeavesExactlyOnePeeringGivenTwoRequestsForOnePairAtOnce()
     {
-        var first = Stack.PutEventAsync("Peering Requested", Build.Request("wf-race-1", "b3", "c2"));
-        var second = Stack.PutEventAsync("Peering Requested", Build.Request("wf-race-2", "b3", "c2"));
+        var first = Stack.Driver.PutEventAsync("Peering Requested", Build.Request("wf-race-1", "b3", "c2"));
+        var second = Stack.Driver.PutEventAsync("Peering Requested", Build.Request("wf-race-2", "b3", "c2"));
         var ids = await Task.WhenAll(first, second);
 
-        var executions = await Task.WhenAll(ids.Select(id => Stack.WaitForExecutionAsync(Machine, id, Timeout)));
+        var executions = await Task.WhenAll(ids.Select(id => Stack.Driver.WaitForExecutionAsync(Machine, id, Timeout)));
 
         var live = (await world.PeeringsBetweenAsync("b3", "c2"))
             .Where(p => p.Status.Code.Value is "active" or "pending-acceptance" or "provisioning").ToList();
@@ -174,7 +174,7 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
         var request = Build.Request($"wf-fault-{function}", Build.Side(a, Rules(a, 443)), Build.Side(b, Rules(b, 5432)));
         request["allowDnsResolution"] = true;
         var before = (await world.NetworkStateAsync(a)).Concat(await world.NetworkStateAsync(b)).ToList();
-        Stack.InjectFault(function);
+        Stack.Driver.InjectFault(function);
 
         var execution = await RunAsync(request);
 
@@ -184,7 +184,7 @@ public sealed class ProvisionPeeringWorkflowTests(WorldStack world)
         (await world.PeeringsBetweenAsync(a, b)).ShouldAllBe(p => p.Status.Code.Value == "deleted");
         var after = (await world.NetworkStateAsync(a)).Concat(await world.NetworkStateAsync(b)).ToList();
         after.ShouldBe(before);
-        var failed = await Stack.WaitForOutcomeAsync("Peering Provisioning Failed",
+        var failed = await Stack.Driver.WaitForOutcomeAsync("Peering Provisioning Failed",
             e => e["detail"]?["requestId"]?.GetValue<string>() == $"wf-fault-{function}", Timeout);
         failed["detail"]!["error"]!.GetValue<string>().ShouldBe("InjectedFault");
         (await world.WaitForAlertAsync(a => a["Message"]?.GetValue<string>().Contains($"wf-fault-{function}") == true))

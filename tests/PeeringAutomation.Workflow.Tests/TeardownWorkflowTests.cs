@@ -10,14 +10,14 @@ public sealed class TeardownWorkflowTests(WorldStack world)
     private const string Teardown = "TeardownPeeringStateMachine";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(120);
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 
 
     private async Task<ExecutionResult> TearDownAsync(JsonObject detail)
     {
-        var execution = await Stack.WaitForExecutionAsync(Teardown, await Stack.PutEventAsync("Peering Teardown Requested", detail), Timeout);
+        var execution = await Stack.Driver.WaitForExecutionAsync(Teardown, await Stack.Driver.PutEventAsync("Peering Teardown Requested", detail), Timeout);
         execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
         return execution;
     }
@@ -47,7 +47,7 @@ public sealed class TeardownWorkflowTests(WorldStack world)
         await TearDownAsync(new JsonObject { ["requestId"] = "td-by-request" });
 
         await ShouldBeGoneAsync(pcx, "a8", "b5", "td-by-request");
-        var outcome = await Stack.WaitForOutcomeAsync("Peering Torn Down",
+        var outcome = await Stack.Driver.WaitForOutcomeAsync("Peering Torn Down",
             e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
         outcome["detail"]!["trigger"]!.GetValue<string>().ShouldBe("requested");
         outcome["detail"]!["removed"]!["peeringDeleted"]!.GetValue<bool>().ShouldBeTrue();
@@ -97,7 +97,7 @@ public sealed class TeardownWorkflowTests(WorldStack world)
         var execution = await TearDownAsync(new JsonObject { ["vpcPeeringConnectionId"] = handMade, ["accountId"] = c5.AccountId, ["region"] = c5.Region });
 
         execution.StatesEntered.ShouldContain("Emit Peering Teardown Rejected");
-        var rejected = await Stack.WaitForOutcomeAsync("Peering Teardown Rejected",
+        var rejected = await Stack.Driver.WaitForOutcomeAsync("Peering Teardown Rejected",
             e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == handMade, Timeout);
         rejected["detail"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("PeeringNotManaged");
         (await world.PeeringsBetweenAsync("c5", "b6")).Single(p => p.VpcPeeringConnectionId == handMade).Status.Code.Value.ShouldBe("pending-acceptance");
@@ -117,12 +117,12 @@ public sealed class TeardownWorkflowTests(WorldStack world)
         }
 
         // The expiry sweep is a schedule; fire its tick now instead of waiting for the rate.
-        var eventId = await Stack.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep");
-        var execution = await Stack.WaitForExecutionAsync(Teardown, eventId, Timeout);
+        var eventId = await Stack.Driver.FireScheduleAsync("TeardownPeeringStateMachineExpirySweep");
+        var execution = await Stack.Driver.WaitForExecutionAsync(Teardown, eventId, Timeout);
 
         execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
         await ShouldBeGoneAsync(pcx, "a4", "b7", "td-expiry");
-        var outcome = await Stack.WaitForOutcomeAsync("Peering Torn Down",
+        var outcome = await Stack.Driver.WaitForOutcomeAsync("Peering Torn Down",
             e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
         outcome["detail"]!["trigger"]!.GetValue<string>().ShouldBe("expired");
     }

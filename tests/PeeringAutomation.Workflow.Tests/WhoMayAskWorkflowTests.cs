@@ -19,12 +19,12 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
     private const string Payments = "111111111111";
     private static readonly TimeSpan Timeout = WorldStack.Timeout;
 
-    private LocalStack Stack => world.Stack;
+    private LocalCloud Stack => world.Stack;
 
     private RequestBuilder Build => new(Stack.World);
 
     private async Task<ExecutionResult> RequestAsAsync(string account, JsonObject request) =>
-        await Stack.WaitForExecutionAsync(WorldStack.ProvisionMachine, await Stack.PutEventAsAsync(account, "Peering Requested", request), Timeout);
+        await Stack.Driver.WaitForExecutionAsync(WorldStack.ProvisionMachine, await Stack.Driver.PutEventAsAsync(account, "Peering Requested", request), Timeout);
 
     private async Task<JsonObject> RejectedAsync(string account, JsonObject request, string code)
     {
@@ -32,7 +32,7 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
         execution.StatesEntered.ShouldContain("Emit Peering Request Rejected", execution.ToString());
         execution.StatesEntered.ShouldNotContain("Create peering");
         var requestId = request["requestId"]!.GetValue<string>();
-        var rejected = await Stack.WaitForOutcomeAsync("Peering Request Rejected", e => e["detail"]?["requestId"]?.GetValue<string>() == requestId, Timeout);
+        var rejected = await Stack.Driver.WaitForOutcomeAsync("Peering Request Rejected", e => e["detail"]?["requestId"]?.GetValue<string>() == requestId, Timeout);
         rejected["detail"]!["reasons"]!.AsArray().Select(r => r!["code"]!.GetValue<string>()).ShouldContain(code, rejected.ToJsonString());
         return rejected;
     }
@@ -48,13 +48,13 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
         execution.Input!["account"]!.GetValue<string>().ShouldBe(Legacy, "the workflow sees the member's envelope account");
         (await Stack.Ledger!.GetAsync(RequestId.Parse("who-own")))!.Asker.Account.ShouldBe(Legacy);
 
-        var byStranger = await Stack.WaitForExecutionAsync("TeardownPeeringStateMachine",
-            await Stack.PutEventAsAsync(Payments, "Peering Teardown Requested", new JsonObject { ["requestId"] = "who-own" }), Timeout);
+        var byStranger = await Stack.Driver.WaitForExecutionAsync("TeardownPeeringStateMachine",
+            await Stack.Driver.PutEventAsAsync(Payments, "Peering Teardown Requested", new JsonObject { ["requestId"] = "who-own" }), Timeout);
         byStranger.StatesEntered.ShouldContain("Emit Peering Teardown Rejected");
         (await world.PeeringsBetweenAsync("c10", "b12")).Where(p => p.Status.Code.Value == "active").ShouldHaveSingleItem();
 
-        var bySide = await Stack.WaitForExecutionAsync("TeardownPeeringStateMachine",
-            await Stack.PutEventAsAsync(Analytics, "Peering Teardown Requested", new JsonObject { ["requestId"] = "who-own" }), Timeout);
+        var bySide = await Stack.Driver.WaitForExecutionAsync("TeardownPeeringStateMachine",
+            await Stack.Driver.PutEventAsAsync(Analytics, "Peering Teardown Requested", new JsonObject { ["requestId"] = "who-own" }), Timeout);
         bySide.StatesEntered.ShouldContain("Emit Peering Torn Down", bySide.ToString());
     }
 
@@ -81,7 +81,7 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
         var execution = await RequestAsAsync(Legacy, Build.Request("who-no-consent", "c11", "b13"));
 
         execution.StatesEntered.ShouldContain("Awaiting approval", execution.ToString());
-        var asked = await Stack.WaitForOutcomeAsync("Peering Approval Requested", e => e["detail"]?["requestId"]?.GetValue<string>() == "who-no-consent", Timeout);
+        var asked = await Stack.Driver.WaitForOutcomeAsync("Peering Approval Requested", e => e["detail"]?["requestId"]?.GetValue<string>() == "who-no-consent", Timeout);
         asked["detail"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("AccepterConsentRequired");
         (await world.PeeringsBetweenAsync("c11", "b13")).ShouldBeEmpty();
     }
@@ -98,8 +98,8 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
             ["Source"] = "vpc-peering", ["DetailType"] = "Peering Acceptance Check Requested", ["Detail"] = "{}", ["EventBusName"] = Stack.EventBusArn,
         };
 
-        var member = await Stack.PutEventsAsAsync(Legacy, [forged, fine]);
-        var outsider = await Stack.PutEventsAsAsync("555555555555", [(JsonObject)fine.DeepClone()]);
+        var member = await Stack.Driver.PutEventsAsAsync(Legacy, [forged, fine]);
+        var outsider = await Stack.Driver.PutEventsAsAsync("555555555555", [(JsonObject)fine.DeepClone()]);
 
         member["FailedEntryCount"]!.GetValue<int>().ShouldBe(1);
         member["Entries"]![0]!["ErrorCode"]!.GetValue<string>().ShouldBe("NotAuthorizedForSourceException");
@@ -114,10 +114,10 @@ public sealed class WhoMayAskWorkflowTests(WorldStack world)
     {
         var pcx = await world.RequestPeeringByHandVisibleAsync("p3", "b13");
 
-        var check = await Stack.WaitForExecutionAsync("AcceptPeeringsStateMachine", await Stack.PutEventAsync("Peering Acceptance Check Requested", new JsonObject()), Timeout);
+        var check = await Stack.Driver.WaitForExecutionAsync("AcceptPeeringsStateMachine", await Stack.Driver.PutEventAsync("Peering Acceptance Check Requested", new JsonObject()), Timeout);
 
         check.Status.ShouldBe("SUCCEEDED", check.ToString());
-        var refused = await Stack.WaitForOutcomeAsync("Peering Acceptance Refused", e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
+        var refused = await Stack.Driver.WaitForOutcomeAsync("Peering Acceptance Refused", e => e["detail"]?["vpcPeeringConnectionId"]?.GetValue<string>() == pcx, Timeout);
         refused["detail"]!["reasons"]![0]!["code"]!.GetValue<string>().ShouldBe("AccepterConsentRequired");
     }
 

@@ -29,14 +29,14 @@ public static class LocalCli
         var demoWorld = new Option<string?>("--world") { Description = "World file (YAML); default worlds/default.yaml" };
         var demoTemplate = new Option<string?>("--template") { Description = "template.yaml (default: found upwards from the current directory)" };
         var demo = new Command("demo", "Start on a free port and play the story of requests through the real bus") { demoWorld, demoTemplate, verbose };
-        demo.SetAction((result, ct) => DemoRunner.RunAsync(result.GetValue(demoWorld) ?? LocalStackOptions.DefaultWorldFile, result.GetValue(demoTemplate), result.GetValue(verbose)));
+        demo.SetAction((result, ct) => DemoRunner.RunAsync(result.GetValue(demoWorld) ?? LocalCloudOptions.DefaultWorldFile, result.GetValue(demoTemplate), result.GetValue(verbose)));
 
         var root = new RootCommand("PeeringAutomation local stack: moto + in-process Lambda handlers + the real template") { up, demo };
         // We handle SIGINT/SIGTERM ourselves so moto is stopped before the process exits.
         return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });
     }
 
-    private static string? WorldChoice(string? world, bool noWorld) => noWorld ? null : world ?? LocalStackOptions.DefaultWorldFile;
+    private static string? WorldChoice(string? world, bool noWorld) => noWorld ? null : world ?? LocalCloudOptions.DefaultWorldFile;
 
     internal static Dictionary<string, string> ParseOverrides(string[]? values)
     {
@@ -62,11 +62,11 @@ public static class LocalCli
         using var stop = new CancellationTokenSource();
         using var sigint = PosixSignalRegistration.Create(PosixSignal.SIGINT, c => { c.Cancel = true; stop.Cancel(); });
         using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, c => { c.Cancel = true; stop.Cancel(); });
-        LocalStack stack;
+        LocalCloud stack;
         try
         {
             var faultSettings = ParseFaults(faultText);
-            stack = await LocalStack.StartAsync(new LocalStackOptions
+            stack = await LocalCloud.StartAsync(new LocalCloudOptions
             {
                 Faults = faultSettings,
                 Port = port,

@@ -7,7 +7,7 @@ namespace PeeringAutomation.Local.Cli;
 /// <summary>What <c>up</c> prints: endpoint, bus, what was deployed, the world, and a copy-paste put-events line.</summary>
 public static class StackReport
 {
-    public static void Print(LocalStack stack, bool schedules)
+    public static void Print(LocalCloud stack, bool schedules)
     {
         var endpoint = stack.Endpoint.ToString().TrimEnd('/');
         AnsiConsole.MarkupLineInterpolated($"[green]Local stack up[/] at [bold]{endpoint}[/] (hub {stack.AccountId}, {stack.Region}; access key [bold]testing[/] / secret [bold]testing[/])");
@@ -63,7 +63,7 @@ public static class StackReport
     private static string Esc(string text) => Markup.Escape(text);
 
     /// <summary>A put-events entries array from the first sample in events/ (or a minimal one), on the stack's bus.</summary>
-    public static string SampleEntries(LocalStack stack)
+    public static string SampleEntries(LocalCloud stack)
     {
         var sample = Demo.SampleEvents.All().FirstOrDefault(s => s.DetailType == "Peering Requested") ?? Demo.SampleEvents.All().FirstOrDefault();
         var entry = new JsonObject

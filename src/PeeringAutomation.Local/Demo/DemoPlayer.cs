@@ -28,11 +28,11 @@ public interface IDemoOutput
 }
 
 /// <summary>
-/// Plays a story through the real bus of a running <see cref="LocalStack"/>: puts each event,
+/// Plays a story through the real bus of a running <see cref="LocalCloud"/>: puts each event,
 /// follows the workflow it starts (history, as it happens), waits for the outcome event and checks
 /// EC2. A step whose event no rule of the template routes anywhere is skipped with the reason.
 /// </summary>
-public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
+public sealed class DemoPlayer(LocalCloud stack, IDemoOutput output)
 {
     private readonly Dictionary<string, string> peerings = new();
     private readonly Dictionary<string, DateTimeOffset> expiries = new();
@@ -81,7 +81,7 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
         var detail = DemoStories.Resolve(step.Detail, stack.World, peerings);
         var requestId = detail["requestId"]?.GetValue<string>();
         var fields = step.OutcomeFields.ToDictionary(f => f.Key, f => DemoStories.ResolveText(f.Value, stack.World, peerings));
-        var before = new HashSet<JsonObject>(stack.Outcomes, ReferenceEqualityComparer.Instance);
+        var before = new HashSet<JsonObject>(stack.Driver.Outcomes, ReferenceEqualityComparer.Instance);
         if (step.WaitSeconds > 0)
         {
             await Task.Delay(TimeSpan.FromSeconds(step.WaitSeconds), ct);
@@ -100,10 +100,10 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
             expiries[step.Id] = at;
         }
         var eventId = step.ScheduleRule is { } ruleName
-            ? await stack.FireScheduleAsync(ruleName, ct)
+            ? await stack.Driver.FireScheduleAsync(ruleName, ct)
             : step.AsAccount is { } asker
-                ? await stack.PutEventAsAsync(DemoStories.ResolveText(asker, stack.World, peerings), step.DetailType, detail, step.Source, ct)
-                : await stack.PutEventAsync(step.DetailType, detail, step.Source, ct: ct);
+                ? await stack.Driver.PutEventAsAsync(DemoStories.ResolveText(asker, stack.World, peerings), step.DetailType, detail, step.Source, ct)
+                : await stack.Driver.PutEventAsync(step.DetailType, detail, step.Source, ct: ct);
 
         ExecutionResult? execution = null;
         if (machine is not null)
@@ -118,11 +118,11 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
         JsonObject outcome;
         try
         {
-            outcome = await stack.WaitForOutcomeAsync(step.ExpectedOutcome, e => !before.Contains(e) && BelongsToStep(e, requestId, setupPeering) && HasFields(e, fields), StepTimeout, ct);
+            outcome = await stack.Driver.WaitForOutcomeAsync(step.ExpectedOutcome, e => !before.Contains(e) && BelongsToStep(e, requestId, setupPeering) && HasFields(e, fields), StepTimeout, ct);
         }
         catch (TimeoutException)
         {
-            var other = stack.Outcomes.FirstOrDefault(e => !before.Contains(e) && BelongsToStep(e, requestId, setupPeering));
+            var other = stack.Driver.Outcomes.FirstOrDefault(e => !before.Contains(e) && BelongsToStep(e, requestId, setupPeering));
             return new StepResult(step, StepStatus.Failed,
                 $"no '{step.ExpectedOutcome}' outcome" + (other is null ? "" : $"; got '{other["detail-type"]}': {other["detail"]?.ToJsonString()}"), execution, other);
         }
@@ -151,7 +151,7 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
     {
         var requester = stack.World.Vpc(requesterVpc);
         var accepter = stack.World.Vpc(accepterVpc);
-        var ec2 = await stack.Ec2Async(requester.AccountId, requester.Region);
+        var ec2 = await stack.Driver.Ec2Async(requester.AccountId, requester.Region);
         // moto ignores DescribeVpcPeeringConnections filters: filter here.
         var all = (await ec2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest(), ct)).VpcPeeringConnections ?? [];
         var match = all.Where(p => (p.RequesterVpcInfo?.VpcId, p.AccepterVpcInfo?.VpcId) is var pair
@@ -180,7 +180,7 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
             IReadOnlyList<HistoryEvent> history = [];
             try
             {
-                history = await stack.HistoryAsync(executionArn, ct);
+                history = await stack.Driver.HistoryAsync(executionArn, ct);
             }
             catch (Aws.LocalAwsError e) when (e.Code == "ExecutionDoesNotExist")
             {
@@ -191,7 +191,7 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
                 shown = e.Id;
             }
             if (history.Count > 0 && history[^1].Type is "ExecutionSucceeded" or "ExecutionFailed" or "ExecutionTimedOut" or "ExecutionAborted"
-                && await stack.DescribeExecutionAsync(executionArn, ct) is { Status: not "RUNNING" } ended)
+                && await stack.Driver.DescribeExecutionAsync(executionArn, ct) is { Status: not "RUNNING" } ended)
             {
                 return ended;
             }
@@ -207,7 +207,7 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
     {
         var requester = stack.World.Vpc(setup.RequesterVpc);
         var accepter = stack.World.Vpc(setup.AccepterVpc);
-        var ec2 = await stack.Ec2Async(requester.AccountId, requester.Region);
+        var ec2 = await stack.Driver.Ec2Async(requester.AccountId, requester.Region);
         var created = await ec2.CreateVpcPeeringConnectionAsync(new CreateVpcPeeringConnectionRequest
         {
             VpcId = requester.VpcId,
@@ -218,7 +218,7 @@ public sealed class DemoPlayer(LocalStack stack, IDemoOutput output)
         var id = created.VpcPeeringConnection.VpcPeeringConnectionId;
         // As on AWS, an inter-region request reaches the accepter's region only after a while: the
         // story asks for the acceptance check once the accepter can see the request.
-        var accepterEc2 = await stack.Ec2Async(accepter.AccountId, accepter.Region);
+        var accepterEc2 = await stack.Driver.Ec2Async(accepter.AccountId, accepter.Region);
         for (var deadline = DateTime.UtcNow + StepTimeout; DateTime.UtcNow < deadline; await Task.Delay(250, ct))
         {
             try

@@ -45,11 +45,11 @@ public static class DemoRunner
 
     private static async Task<int> PlayAsync(string worldFile, string? template, bool verbose, DateTime started)
     {
-        LocalStack stack;
+        LocalCloud stack;
         try
         {
             AnsiConsole.MarkupLine("[grey]Starting moto, the host and the template on a free port…[/]");
-            stack = await LocalStack.StartAsync(new LocalStackOptions
+            stack = await LocalCloud.StartAsync(new LocalCloudOptions
             {
                 WorldFile = worldFile,
                 TemplatePath = template,
@@ -84,13 +84,13 @@ public static class DemoRunner
         }
     }
 
-    private static async Task PrintEc2StateAsync(LocalStack stack)
+    private static async Task PrintEc2StateAsync(LocalCloud stack)
     {
         var names = stack.World.Vpcs.ToDictionary(v => v.VpcId, v => v.Name);
         var peerings = new Dictionary<string, VpcPeeringConnection>();
         foreach (var (account, region) in stack.World.Vpcs.Select(v => (v.AccountId, v.Region)).Distinct())
         {
-            var ec2 = await stack.Ec2Async(account, region);
+            var ec2 = await stack.Driver.Ec2Async(account, region);
             foreach (var p in (await ec2.DescribeVpcPeeringConnectionsAsync(new DescribeVpcPeeringConnectionsRequest())).VpcPeeringConnections ?? [])
             {
                 peerings.TryAdd(p.VpcPeeringConnectionId, p);
@@ -104,7 +104,7 @@ public static class DemoRunner
             var sides = stack.World.Vpcs.Where(v => v.VpcId == p.RequesterVpcInfo?.VpcId || v.VpcId == p.AccepterVpcInfo?.VpcId).ToList();
             foreach (var vpc in sides)
             {
-                var ec2 = await stack.Ec2Async(vpc.AccountId, vpc.Region);
+                var ec2 = await stack.Driver.Ec2Async(vpc.AccountId, vpc.Region);
                 var tables = (await ec2.DescribeRouteTablesAsync(new DescribeRouteTablesRequest { Filters = [new Filter("vpc-id", [vpc.VpcId])] })).RouteTables ?? [];
                 routes += tables.SelectMany(t => t.Routes ?? []).Count(r => r.VpcPeeringConnectionId == p.VpcPeeringConnectionId);
                 // Rules that admit the peer VPC's blocks: what ingressFromPeer opened.

@@ -41,12 +41,22 @@ public sealed partial class StackDeployer(LocalAwsClient aws, IAmazonSQS sqs, IL
                     LogSkippedSubscription(topic.Name, subscription.Protocol, subscription.Endpoint);
                     continue;
                 }
-                await aws.SnsAsync("Subscribe", [new("TopicArn", topic.Arn), new("Protocol", subscription.Protocol), new("Endpoint", subscription.Endpoint)], ct);
+                await aws.SnsAsync("Subscribe",
+                [
+                    new("TopicArn", topic.Arn),
+                    new("Protocol", subscription.Protocol),
+                    new("Endpoint", subscription.Endpoint),
+                ], ct);
             }
         }
         foreach (var queue in plan.Queues)
         {
-            await sqs.CreateQueueAsync(new CreateQueueRequest { QueueName = queue.Name, Attributes = queue.Attributes.ToDictionary() }, ct);
+            var request = new CreateQueueRequest
+            {
+                QueueName = queue.Name,
+                Attributes = queue.Attributes.ToDictionary(),
+            };
+            await sqs.CreateQueueAsync(request, ct);
             LogCreated("queue", queue.Name);
         }
         foreach (var group in plan.LogGroups)
@@ -54,7 +64,8 @@ public sealed partial class StackDeployer(LocalAwsClient aws, IAmazonSQS sqs, IL
             await aws.LogsAsync("CreateLogGroup", new JsonObject { ["logGroupName"] = group.Name }, ct);
             if (group.RetentionInDays is { } days)
             {
-                await aws.LogsAsync("PutRetentionPolicy", new JsonObject { ["logGroupName"] = group.Name, ["retentionInDays"] = days }, ct);
+                var retention = new JsonObject { ["logGroupName"] = group.Name, ["retentionInDays"] = days };
+                await aws.LogsAsync("PutRetentionPolicy", retention, ct);
             }
             LogCreated("log group", group.Name);
         }
@@ -119,7 +130,8 @@ public sealed partial class StackDeployer(LocalAwsClient aws, IAmazonSQS sqs, IL
                 var native = new JsonObject { ["Id"] = target.Id, ["Arn"] = target.Arn };
                 if (target.Input is not null || target.InputPath is not null)
                 {
-                    throw new Template.TemplateError($"{rule.DefinedBy}: Input/InputPath on an {target.Arn} target is not supported locally (moto ignores them)");
+                    throw new Template.TemplateError($"{rule.DefinedBy}: Input/InputPath on an {target.Arn} target "
+                        + "is not supported locally (moto ignores them)");
                 }
                 targets.Add(native);
             }
@@ -150,6 +162,9 @@ public sealed partial class StackDeployer(LocalAwsClient aws, IAmazonSQS sqs, IL
     [LoggerMessage(Level = LogLevel.Debug, Message = "Created {Kind} {Name}")]
     private partial void LogCreated(string kind, string name);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Topic {Topic}: {Protocol} subscription to {Endpoint} is not created locally (no mail leaves this machine)")]
+    [LoggerMessage(
+        Level = LogLevel.Information,
+        Message = "Topic {Topic}: {Protocol} subscription to {Endpoint} is not created locally "
+            + "(no mail leaves this machine)")]
     private partial void LogSkippedSubscription(string topic, string protocol, string endpoint);
 }

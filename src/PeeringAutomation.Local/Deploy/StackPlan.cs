@@ -26,13 +26,15 @@ public sealed record StackPlan
 public sealed record BusPlan(string LogicalId, string Name, string Arn);
 
 /// <summary>An SNS topic and the subscriptions the template asks for.</summary>
-public sealed record TopicPlan(string LogicalId, string Name, string Arn, IReadOnlyList<SubscriptionPlan> Subscriptions);
+public sealed record TopicPlan(
+    string LogicalId, string Name, string Arn, IReadOnlyList<SubscriptionPlan> Subscriptions);
 
 /// <summary>An SNS subscription (email ones are not created locally).</summary>
 public sealed record SubscriptionPlan(string Protocol, string Endpoint);
 
 /// <summary>An SQS queue.</summary>
-public sealed record QueuePlan(string LogicalId, string Name, string Arn, IReadOnlyDictionary<string, string> Attributes);
+public sealed record QueuePlan(
+    string LogicalId, string Name, string Arn, IReadOnlyDictionary<string, string> Attributes);
 
 /// <summary>A CloudWatch Logs log group.</summary>
 public sealed record LogGroupPlan(string LogicalId, string Name, int? RetentionInDays);
@@ -41,7 +43,13 @@ public sealed record LogGroupPlan(string LogicalId, string Name, int? RetentionI
 public sealed record BusPolicyPlan(string LogicalId, string BusName, string StatementJson);
 
 /// <summary>A DynamoDB table: its CreateTable request (JSON), point-in-time recovery and the TTL attribute.</summary>
-public sealed record TablePlan(string LogicalId, string Name, string Arn, string CreateTableJson, bool PointInTimeRecovery, string? TimeToLiveAttribute);
+public sealed record TablePlan(
+    string LogicalId,
+    string Name,
+    string Arn,
+    string CreateTableJson,
+    bool PointInTimeRecovery,
+    string? TimeToLiveAttribute);
 
 /// <summary>A Lambda function run in-process by the host.</summary>
 public sealed record FunctionPlan(
@@ -64,10 +72,19 @@ public sealed record InvokeConfigPlan(int MaximumRetryAttempts, string? OnSucces
 }
 
 /// <summary>A Step Functions state machine with its substituted definition.</summary>
-public sealed record StateMachinePlan(string LogicalId, string Name, string Arn, string Definition, string Type, string RoleArn);
+public sealed record StateMachinePlan(
+    string LogicalId, string Name, string Arn, string Definition, string Type, string RoleArn);
 
 /// <summary>An EventBridge rule: a pattern on a bus, or a schedule.</summary>
-public sealed record RulePlan(string Name, string Arn, string BusName, string? Pattern, string? Schedule, bool Enabled, IReadOnlyList<TargetPlan> Targets, string DefinedBy)
+public sealed record RulePlan(
+    string Name,
+    string Arn,
+    string BusName,
+    string? Pattern,
+    string? Schedule,
+    bool Enabled,
+    IReadOnlyList<TargetPlan> Targets,
+    string DefinedBy)
 {
     /// <summary>The SQS queue that stands in for targets moto's EventBridge cannot deliver to.</summary>
     public string BridgeQueueName => ("local-bridge-" + Name) is var q && q.Length > 80 ? q[..80] : q;
@@ -86,13 +103,18 @@ public enum TargetKind
     Topic,
 }
 
-/// <summary>One target of a rule. <see cref="Input"/> is a constant JSON input; <see cref="InputPath"/> a JSONPath.</summary>
+/// <summary>
+/// One target of a rule. <see cref="Input"/> is a constant JSON input; <see cref="InputPath"/> a JSONPath.
+/// </summary>
 public sealed record TargetPlan(string Id, string Arn, TargetKind Kind, string? Input, string? InputPath)
 {
     /// <summary>The target's RetryPolicy (EventBridge's defaults: 185 attempts over 24 hours).</summary>
     public RetryPolicyPlan RetryPolicy { get; init; } = RetryPolicyPlan.Default;
 
-    /// <summary>The SQS queue (ARN, one of the stack's queues) an undeliverable event goes to; null drops it, as EventBridge does.</summary>
+    /// <summary>
+    /// The SQS queue (ARN, one of the stack's queues) an undeliverable event goes to; null drops it, as
+    /// EventBridge does.
+    /// </summary>
     public string? DeadLetterArn { get; init; }
 }
 

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Http;
 namespace PeeringAutomation.Local.Faults;
 
 /// <summary>
-/// Seeded fault injection for the local stack (<c>up --faults</c>, <see cref="Hosting.LocalStackOptions.Faults"/>):
+/// Seeded fault injection for the local stack (<c>up --faults</c>, <see cref="Hosting.LocalCloudOptions.Faults"/>):
 /// EC2/STS throttling and 5xx and Lambda service errors as a middleware in front of everything
 /// the host serves, duplicate deliveries through the rule bridge. Armed once the stack is
 /// deployed and its world built, so start-up itself never fails on an injected fault; counts

@@ -1,10 +1,6 @@
-using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using PeeringAutomation.Aws.Tests.Moto;
 using PeeringAutomation.Core.Compliance;
-using PeeringAutomation.Local.Aws;
-using PeeringAutomation.Local.Deploy;
-using PeeringAutomation.Local.Hosting;
 
 namespace PeeringAutomation.Aws.Tests.Integration;
 
@@ -19,16 +15,11 @@ public sealed class DynamoDbFindingStoreTests(MotoFixture moto) : MotoTest(moto)
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var plan = StackPlanner.Plan(RepositoryFiles.Find("template.yaml")!, "us-east-1", Hub.Value,
-            new Dictionary<string, string> { ["ManagedAccountIds"] = Hub.Value, ["MemberRoleExternalId"] = "x-external-id" },
-            new Dictionary<string, string>());
-        var table = plan.Tables.Single(t => t.LogicalId == "FindingStateTable");
-        using var raw = new LocalAwsClient(Moto.Server.Endpoint, "us-east-1");
-        var create = (JsonObject)JsonNode.Parse(table.CreateTableJson)!;
-        create["TableName"] = table.Name + "-" + Guid.NewGuid().ToString("N")[..8];
-        await raw.DynamoDbAsync("CreateTable", create);
         dynamo = new AmazonDynamoDBClient(HubCredentials, AwsClientConfig.DynamoDb(Options, UsEast1));
-        store = new DynamoDbFindingStore(dynamo, create["TableName"]!.GetValue<string>());
+        var name = "peering-automation-findings-" + Guid.NewGuid().ToString("N")[..8];
+        var create = TemplateTables.CreateRequest("FindingStateTable", name);
+        await dynamo.CreateTableAsync(create);
+        store = new DynamoDbFindingStore(dynamo, create.TableName);
     }
 
     private static ComplianceFinding Finding(string id, string account = "111111111111") => new()

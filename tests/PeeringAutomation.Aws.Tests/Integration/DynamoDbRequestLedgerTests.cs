@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using PeeringAutomation.Aws.Tests.Moto;
@@ -7,9 +6,6 @@ using PeeringAutomation.Core.Changes;
 using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Core.Provisioning;
-using PeeringAutomation.Local.Aws;
-using PeeringAutomation.Local.Deploy;
-using PeeringAutomation.Local.Hosting;
 
 namespace PeeringAutomation.Aws.Tests.Integration;
 
@@ -26,14 +22,10 @@ public sealed class DynamoDbRequestLedgerTests(MotoFixture moto) : MotoTest(moto
     public override async Task InitializeAsync()
     {
         await base.InitializeAsync();
-        var plan = StackPlanner.Plan(RepositoryFiles.Find("template.yaml")!, "us-east-1", Hub.Value,
-            new Dictionary<string, string> { ["ManagedAccountIds"] = Hub.Value, ["MemberRoleExternalId"] = ExternalId },
-            new Dictionary<string, string>());
-        var table = plan.Tables.Single(t => t.LogicalId == "RequestLedgerTable");
-        using var raw = new LocalAwsClient(Moto.Server.Endpoint, "us-east-1");
-        await raw.DynamoDbAsync("CreateTable", (JsonObject)JsonNode.Parse(table.CreateTableJson)!);
         dynamo = new AmazonDynamoDBClient(HubCredentials, AwsClientConfig.DynamoDb(Options, UsEast1));
-        ledger = new DynamoDbRequestLedger(dynamo, table.Name);
+        var create = TemplateTables.CreateRequest("RequestLedgerTable", "peering-automation-requests");
+        await dynamo.CreateTableAsync(create);
+        ledger = new DynamoDbRequestLedger(dynamo, create.TableName);
     }
 
     private static RequestRecord Record(string id, VpcId a, VpcId b, string fingerprint = "f1", DateTimeOffset? expiresAt = null) => new()

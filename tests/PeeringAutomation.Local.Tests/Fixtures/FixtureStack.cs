@@ -9,7 +9,7 @@ public sealed class FixtureStack : IAsyncLifetime
     public const string Member = "222222222222";
     public const string OtherMember = "333333333333";
 
-    public LocalStack Stack { get; private set; } = null!;
+    public LocalCloud Stack { get; private set; } = null!;
 
     public static string FixtureTemplate => Path.Combine(AppContext.BaseDirectory, "Fixtures", "template.yaml");
 
@@ -51,7 +51,7 @@ public sealed class FixtureStack : IAsyncLifetime
         """, "small-world");
 
     public async Task InitializeAsync() =>
-        Stack = await LocalStack.StartAsync(new LocalStackOptions { TemplatePath = FixtureTemplate, World = SmallWorld, OutcomeSources = ["vpc-peering.automation", "lambda"] });
+        Stack = await LocalCloud.StartAsync(new LocalCloudOptions { TemplatePath = FixtureTemplate, World = SmallWorld, OutcomeSources = ["vpc-peering.automation", "lambda"] });
 
     public async Task DisposeAsync() => await Stack.DisposeAsync();
 }

@@ -3,7 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 
-namespace PeeringAutomation.Local.Moto;
+namespace PeeringAutomation.Moto;
 
 /// <summary>
 /// Owns one <c>python -m moto.server</c> process on a loopback port. The process watches its

@@ -3,8 +3,8 @@ using PeeringAutomation.Local.World;
 
 namespace PeeringAutomation.Local.Hosting;
 
-/// <summary>How to start a <see cref="LocalStack"/>.</summary>
-public sealed record LocalStackOptions
+/// <summary>How to start a <see cref="LocalCloud"/>.</summary>
+public sealed record LocalCloudOptions
 {
     /// <summary>The host's port on 127.0.0.1; 0 picks a free one.</summary>
     public int Port { get; init; }
@@ -27,7 +27,7 @@ public sealed record LocalStackOptions
     /// <summary>Seeded fault injection (<c>up --faults</c>); armed once the stack is deployed and its world built.</summary>
     public PeeringAutomation.Local.Faults.FaultSettings Faults { get; init; } = PeeringAutomation.Local.Faults.FaultSettings.None;
 
-    /// <summary>Fire schedule rules on their own (off for tests: fire them with <see cref="LocalStack.FireScheduleAsync"/>).</summary>
+    /// <summary>Fire schedule rules on their own (off for tests: fire them with <see cref="StackDriver.FireScheduleAsync"/>).</summary>
     public bool RunSchedules { get; init; }
 
     /// <summary>The hub region (the stack's region).</summary>
@@ -36,7 +36,7 @@ public sealed record LocalStackOptions
     /// <summary>The hub account (moto's default account, reached with the key <c>testing</c>).</summary>
     public string AccountId { get; init; } = "123456789012";
 
-    /// <summary>Create the queue that collects the automation's outcome events (see <see cref="LocalStack.WaitForOutcomeAsync"/>).</summary>
+    /// <summary>Create the queue that collects the automation's outcome events (see <see cref="StackDriver.WaitForOutcomeAsync"/>).</summary>
     public bool CollectOutcomes { get; init; } = true;
 
     /// <summary>Sources whose events the outcome queue collects.</summary>

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace PeeringAutomation.Local.Moto;
+namespace PeeringAutomation.Moto;
 
 /// <summary>
 /// Finds a Python interpreter that can import moto's server: the <c>PEERING_AUTOMATION_PYTHON</c>

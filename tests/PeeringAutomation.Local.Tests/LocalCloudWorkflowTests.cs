@@ -5,31 +5,31 @@ using PeeringAutomation.Local.Tests.Fixtures;
 namespace PeeringAutomation.Local.Tests;
 
 [Collection(FixtureStackCollection.Name)]
-public sealed class LocalStackWorkflowTests(FixtureStack fixture)
+public sealed class LocalCloudWorkflowTests(FixtureStack fixture)
 {
-    private LocalStack Stack => fixture.Stack;
+    private LocalCloud Stack => fixture.Stack;
 
     [Fact]
     public async Task PutEvent_RunsTheStateMachineThroughInProcessHandlersGivenAMatchingEvent()
     {
-        var eventId = await Stack.PutEventAsync("Test Requested", new JsonObject { ["requestId"] = "chg-1" });
+        var eventId = await Stack.Driver.PutEventAsync("Test Requested", new JsonObject { ["requestId"] = "chg-1" });
 
-        var execution = await Stack.WaitForExecutionAsync("TestFlow", eventId);
+        var execution = await Stack.Driver.WaitForExecutionAsync("TestFlow", eventId);
 
         execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
         execution.StatesEntered.ShouldBe(["Echo the request", "Should fail?", "Emit outcome", "Alert"]);
         execution.Input!["detail"]!["requestId"]!.GetValue<string>().ShouldBe("chg-1");
         execution.Input!["account"]!.GetValue<string>().ShouldBe("123456789012");
-        var outcome = await Stack.WaitForOutcomeAsync("Test Completed", e => e["detail"]?["requestId"]?.GetValue<string>() == eventId);
+        var outcome = await Stack.Driver.WaitForOutcomeAsync("Test Completed", e => e["detail"]?["requestId"]?.GetValue<string>() == eventId);
         outcome["detail"]!["handledBy"]!.GetValue<string>().ShouldBe("Echo");
     }
 
     [Fact]
     public async Task PutEvent_FailsTheExecutionWithTheExceptionClassNameGivenAHandlerThrows()
     {
-        var eventId = await Stack.PutEventAsync("Test Requested", new JsonObject { ["fail"] = true });
+        var eventId = await Stack.Driver.PutEventAsync("Test Requested", new JsonObject { ["fail"] = true });
 
-        var execution = await Stack.WaitForExecutionAsync("TestFlow", eventId);
+        var execution = await Stack.Driver.WaitForExecutionAsync("TestFlow", eventId);
 
         execution.Status.ShouldBe("FAILED");
         execution.Error.ShouldBe("PeeringConflict");
@@ -40,10 +40,10 @@ public sealed class LocalStackWorkflowTests(FixtureStack fixture)
     [Fact]
     public async Task PutEvent_InvokesTheFunctionAsynchronouslyAndSendsItsResultToTheDestinationGivenARuleOnAFunction()
     {
-        var eventId = await Stack.PutEventAsync("Peering Acceptance Check Requested", new JsonObject());
+        var eventId = await Stack.Driver.PutEventAsync("Peering Acceptance Check Requested", new JsonObject());
 
         // The function's OnSuccess destination is the bus; the fixture also collects source "lambda".
-        var result = await Stack.WaitForOutcomeAsync(
+        var result = await Stack.Driver.WaitForOutcomeAsync(
             "Lambda Function Invocation Result - Success",
             e => e["detail"]?["requestPayload"]?["id"]?.GetValue<string>() == eventId);
 
@@ -58,9 +58,9 @@ public sealed class LocalStackWorkflowTests(FixtureStack fixture)
     [Fact]
     public async Task FireScheduleAsync_StartsTheStateMachineWithAScheduledEventGivenAScheduleRule()
     {
-        var eventId = await Stack.FireScheduleAsync("TestFlowNightly");
+        var eventId = await Stack.Driver.FireScheduleAsync("TestFlowNightly");
 
-        var execution = await Stack.WaitForExecutionAsync("TestFlow", eventId);
+        var execution = await Stack.Driver.WaitForExecutionAsync("TestFlow", eventId);
 
         execution.Input!["detail-type"]!.GetValue<string>().ShouldBe("Scheduled Event");
         execution.Input!["source"]!.GetValue<string>().ShouldBe("aws.events");
@@ -144,7 +144,7 @@ public sealed class LocalStackWorkflowTests(FixtureStack fixture)
     [Fact]
     public async Task InvokeFunctionAsync_FailsWithSandboxTimedoutGivenAHandlerSlowerThanItsTimeout()
     {
-        var result = await Stack.InvokeFunctionAsync("SlowFunction", new JsonObject());
+        var result = await Stack.Driver.InvokeFunctionAsync("SlowFunction", new JsonObject());
 
         result.IsError.ShouldBeTrue();
         var error = result.PayloadJson()!;
