@@ -3,6 +3,7 @@ using Amazon.DynamoDBv2;
 using Amazon.DynamoDBv2.Model;
 using Amazon.Runtime;
 using PeeringAutomation.Core.Compliance;
+using PeeringAutomation.Core.Model;
 
 namespace PeeringAutomation.Aws;
 
@@ -17,7 +18,7 @@ public sealed class DynamoDbFindingStore(IAmazonDynamoDB dynamo, string tableNam
 {
     public const string OpenScopeIndex = "ByOpenScope";
 
-    public async Task<IReadOnlyList<FindingState>> OpenInScopeAsync(string accountId, string region, CancellationToken ct = default)
+    public async Task<IReadOnlyList<FindingState>> OpenInScopeAsync(AccountRegion scope, CancellationToken ct = default)
     {
         var states = new List<FindingState>();
         Dictionary<string, AttributeValue>? start = null;
@@ -28,7 +29,7 @@ public sealed class DynamoDbFindingStore(IAmazonDynamoDB dynamo, string tableNam
                 TableName = tableName,
                 IndexName = OpenScopeIndex,
                 KeyConditionExpression = "openScope = :s",
-                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = S(Scope(accountId, region)) },
+                ExpressionAttributeValues = new Dictionary<string, AttributeValue> { [":s"] = S(Scope(scope.Account.Value, scope.Region.Value)) },
                 ExclusiveStartKey = start,
             }, c), ct);
             states.AddRange((response.Items ?? []).Select(ToState));
@@ -53,7 +54,7 @@ public sealed class DynamoDbFindingStore(IAmazonDynamoDB dynamo, string tableNam
         var values = new Dictionary<string, AttributeValue>
         {
             [":id"] = S(finding.FindingId), [":type"] = S(finding.FindingType), [":sev"] = S(finding.Severity),
-            [":acct"] = S(finding.AccountId), [":region"] = S(finding.Region), [":scope"] = S(Scope(finding.AccountId, finding.Region)),
+            [":acct"] = S(finding.AccountId.Value), [":region"] = S(finding.Region.Value), [":scope"] = S(Scope(finding.AccountId.Value, finding.Region.Value)),
             [":first"] = S(Time(firstSeen)), [":now"] = S(Time(now)), [":msg"] = S(finding.Message),
         };
         var set = "findingId = :id, findingType = :type, severity = :sev, accountId = :acct, #region = :region, openScope = :scope, " +
@@ -61,7 +62,7 @@ public sealed class DynamoDbFindingStore(IAmazonDynamoDB dynamo, string tableNam
         if (finding.VpcId is { } vpc)
         {
             set += ", vpcId = :vpc";
-            values[":vpc"] = S(vpc);
+            values[":vpc"] = S(vpc.Value);
         }
         await CallAsync("UpdateItem", c => dynamo.UpdateItemAsync(new UpdateItemRequest
         {

@@ -45,6 +45,8 @@ public sealed class TeardownTests
         var resolved = await TearDownAsync(TeardownEvent(new JsonObject { ["requestId"] = "chg-42" }));
 
         resolved["accepted"]!.GetValue<bool>().ShouldBeTrue();
+        // The Map's item keeps the state machine's spelling of a side: {account, region, vpcId}, no derived scope.
+        resolved["targets"]![0]!["requester"]!.AsObject().Select(p => p.Key).ShouldBe(["account", "region", "vpcId"]);
         world.Ec2.Peerings.Values.ShouldHaveSingleItem().Status.ShouldBe(PeeringStatus.Deleted);
         world.Ec2.RouteTables.SelectMany(t => t.Table.Routes).ShouldAllBe(r => r.TargetKind == RouteTargetKind.Local);
         world.Ec2.Groups.SelectMany(g => g.Group.Ingress).ShouldBeEmpty();

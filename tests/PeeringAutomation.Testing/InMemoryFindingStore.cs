@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using PeeringAutomation.Core.Compliance;
+using PeeringAutomation.Core.Model;
 
 namespace PeeringAutomation.Testing;
 
@@ -8,8 +9,8 @@ public sealed class InMemoryFindingStore : IFindingStore
 {
     public ConcurrentDictionary<string, FindingState> Items { get; } = new();
 
-    public Task<IReadOnlyList<FindingState>> OpenInScopeAsync(string accountId, string region, CancellationToken ct = default) =>
-        Task.FromResult<IReadOnlyList<FindingState>>(Items.Values.Where(s => s.IsOpen && s.AccountId == accountId && s.Region == region).ToList());
+    public Task<IReadOnlyList<FindingState>> OpenInScopeAsync(AccountRegion scope, CancellationToken ct = default) =>
+        Task.FromResult<IReadOnlyList<FindingState>>(Items.Values.Where(s => s.IsOpen && s.AccountId == scope.Account.Value && s.Region == scope.Region.Value).ToList());
 
     public Task<FindingState?> GetAsync(string findingId, CancellationToken ct = default) =>
         Task.FromResult(Items.TryGetValue(findingId, out var s) ? s : null);
@@ -20,7 +21,7 @@ public sealed class InMemoryFindingStore : IFindingStore
             _ => New(finding, firstSeen, now),
             (_, s) => s with
             {
-                FirstSeen = firstSeen, LastSeen = now, ResolvedAt = null, Message = finding.Message, Severity = finding.Severity, VpcId = finding.VpcId,
+                FirstSeen = firstSeen, LastSeen = now, ResolvedAt = null, Message = finding.Message, Severity = finding.Severity, VpcId = finding.VpcId?.Value,
             });
         return Task.CompletedTask;
     }
@@ -67,7 +68,7 @@ public sealed class InMemoryFindingStore : IFindingStore
 
     private static FindingState New(ComplianceFinding f, DateTimeOffset firstSeen, DateTimeOffset now) => new()
     {
-        FindingId = f.FindingId, FindingType = f.FindingType, AccountId = f.AccountId, Region = f.Region,
-        FirstSeen = firstSeen, LastSeen = now, Message = f.Message, Severity = f.Severity, VpcId = f.VpcId,
+        FindingId = f.FindingId, FindingType = f.FindingType, AccountId = f.AccountId.Value, Region = f.Region.Value,
+        FirstSeen = firstSeen, LastSeen = now, Message = f.Message, Severity = f.Severity, VpcId = f.VpcId?.Value,
     };
 }

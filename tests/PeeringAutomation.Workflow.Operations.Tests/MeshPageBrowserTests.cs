@@ -116,7 +116,7 @@ public sealed partial class MeshPageBrowserTests(WorldStack world)
         await findings.RecordSeenAsync(new Core.Compliance.ComplianceFinding
         {
             FindingId = $"mesh-badge-{b15.VpcId}", FindingType = "FlowLogsMissing", Severity = "MEDIUM",
-            AccountId = b15.AccountId, Region = b15.Region, VpcId = b15.VpcId, Message = "no flow log (mesh badge test)",
+            AccountId = Core.Model.AccountId.Parse(b15.AccountId), Region = Core.Model.AwsRegion.Parse(b15.Region), VpcId = Core.Model.VpcId.Parse(b15.VpcId), Message = "no flow log (mesh badge test)",
         }, DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
         var badged = await RenderedAsync();
         Badge(badged.Dom, b15.VpcId).ShouldBe(Badge(after.Dom, b15.VpcId) + 1);

@@ -176,7 +176,7 @@ public sealed class AutoAcceptor(IEc2GatewayFactory gateways, IRequestLedger led
         {
             try
             {
-                var gateway = await gateways.ForAsync(new AccountRegion(peering.Requester.Account, peering.Requester.Region), ct);
+                var gateway = await gateways.ForAsync(peering.Requester.Scope, ct);
                 var vpc = (await gateway.DescribeVpcsAsync([peering.Requester.VpcId], ct)).FirstOrDefault();
                 if (vpc is not null)
                 {

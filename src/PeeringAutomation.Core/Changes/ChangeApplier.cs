@@ -42,9 +42,9 @@ public sealed class ChangeApplier(IEc2GatewayFactory gateways, PeeringProvisione
         // 3. DNS: each owner sets its own side's option (EC2 needs the peering active).
         if (from.AllowDnsResolution != to.AllowDnsResolution)
         {
-            var requester = await gateways.ForAsync(Scope(record.Requester), ct);
+            var requester = await gateways.ForAsync(record.Requester.Scope, ct);
             await requester.SetDnsResolutionAsync(peering, requesterSide: true, allow: to.AllowDnsResolution, ct);
-            var accepter = await gateways.ForAsync(Scope(record.Accepter), ct);
+            var accepter = await gateways.ForAsync(record.Accepter.Scope, ct);
             await accepter.SetDnsResolutionAsync(peering, requesterSide: false, allow: to.AllowDnsResolution, ct);
         }
         // 4. The expiry tag, a label for people on both sides (the ledger is the authority the sweep reads).
@@ -53,13 +53,12 @@ public sealed class ChangeApplier(IEc2GatewayFactory gateways, PeeringProvisione
             var tags = new Dictionary<string, string> { [ManagedMarkers.ExpiresAtTag] = ChangeDiff.Expiry(to.ExpiresAt) };
             foreach (var side in new[] { record.Requester, record.Accepter })
             {
-                var gateway = await gateways.ForAsync(Scope(side), ct);
+                var gateway = await gateways.ForAsync(side.Scope, ct);
                 await gateway.CreateTagsAsync(peering.Value, tags, ct);
             }
         }
     }
 
-    private static AccountRegion Scope(PeeringSideInfo side) => new(side.Account, side.Region);
 
     private async Task RemoveRoutesAsync(PeeringSideInfo side, IReadOnlyList<PlannedRoute> routes, PeeringConnectionId peering, CancellationToken ct)
     {
@@ -67,7 +66,7 @@ public sealed class ChangeApplier(IEc2GatewayFactory gateways, PeeringProvisione
         {
             return;
         }
-        var gateway = await gateways.ForAsync(Scope(side), ct);
+        var gateway = await gateways.ForAsync(side.Scope, ct);
         var tables = await gateway.DescribeRouteTablesAsync([side.VpcId], ct);
         foreach (var route in routes)
         {
@@ -86,7 +85,7 @@ public sealed class ChangeApplier(IEc2GatewayFactory gateways, PeeringProvisione
         {
             return;
         }
-        var gateway = await gateways.ForAsync(Scope(side), ct);
+        var gateway = await gateways.ForAsync(side.Scope, ct);
         var groups = await gateway.DescribeSecurityGroupsAsync(rules.Select(r => r.SecurityGroupId).Distinct().ToList(), ct);
         foreach (var planned in rules)
         {

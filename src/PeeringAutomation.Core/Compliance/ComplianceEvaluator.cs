@@ -8,9 +8,7 @@ namespace PeeringAutomation.Core.Compliance;
 /// <summary>The findings of one account and region, and what it cost to read them.</summary>
 public sealed record ScopeEvaluation
 {
-    public required string AccountId { get; init; }
-
-    public required string Region { get; init; }
+    public required AccountRegion Scope { get; init; }
 
     public required IReadOnlyList<ComplianceFinding> Findings { get; init; }
 
@@ -82,7 +80,7 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
             calls += await JudgeNaclsAsync(gateway, scope, active.Where(p => known.ContainsKey(p.Id)).ToList(), known, here, tables, peerBlocks, findings, ct);
             return new ScopeEvaluation
             {
-                AccountId = scope.Account.Value, Region = scope.Region.Value,
+                Scope = scope,
                 Findings = findings.DistinctBy(f => f.FindingId).ToList(),
                 PeeringsChecked = peerings.Count, VpcsChecked = vpcs.Count, ApiCalls = calls, Failed = false,
             };
@@ -92,14 +90,14 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
             // An unreachable account or region is a finding of its own, not a failed sweep.
             return new ScopeEvaluation
             {
-                AccountId = scope.Account.Value, Region = scope.Region.Value,
+                Scope = scope,
                 Findings =
                 [
                     new ComplianceFinding
                     {
                         FindingId = ComplianceFinding.StableId(FindingTypes.ScanFailed, scope.Account.Value, scope.Region.Value),
                         FindingType = FindingTypes.ScanFailed, Severity = "HIGH",
-                        AccountId = scope.Account.Value, Region = scope.Region.Value,
+                        AccountId = scope.Account, Region = scope.Region,
                         Message = $"Could not scan {scope}: {error.GetType().Name}: {error.Message}",
                     },
                 ],
@@ -264,7 +262,7 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
         var byScope = active
             .SelectMany(p => new[] { p.Requester, p.Accepter })
             .Where(s => !InScope(s, scope) && policy.ManagedAccounts.Contains(s.Account) && policy.ManagedRegions.Contains(s.Region))
-            .GroupBy(s => new AccountRegion(s.Account, s.Region));
+            .GroupBy(s => s.Scope);
         foreach (var group in byScope)
         {
             try
@@ -290,7 +288,7 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
     {
         FindingId = ComplianceFinding.StableId(type, peering.Id.Value, side.VpcId.Value),
         FindingType = type, Severity = severity,
-        AccountId = side.Account.Value, Region = side.Region.Value, VpcId = side.VpcId.Value,
+        AccountId = side.Account, Region = side.Region, VpcId = side.VpcId,
         VpcPeeringConnectionId = peering.Id.Value, Message = message,
     };
 
@@ -299,7 +297,7 @@ public sealed class ComplianceEvaluator(IEc2GatewayFactory gateways, IRequestLed
     {
         FindingId = ComplianceFinding.StableId(type, route.TargetId, table.Id.Value, route.Destination.ToString()),
         FindingType = type, Severity = severity,
-        AccountId = side.Account.Value, Region = side.Region.Value, VpcId = side.VpcId.Value,
+        AccountId = side.Account, Region = side.Region, VpcId = side.VpcId,
         VpcPeeringConnectionId = route.TargetId, RouteTableId = table.Id.Value, Destination = route.Destination.ToString(),
         Message = message,
     };

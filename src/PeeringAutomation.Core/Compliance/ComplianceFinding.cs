@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using PeeringAutomation.Core.Model;
 
 namespace PeeringAutomation.Core.Compliance;
 
@@ -38,11 +39,16 @@ public sealed record ComplianceFinding
     /// <summary><c>HIGH</c>, <c>MEDIUM</c> or <c>LOW</c>.</summary>
     public required string Severity { get; init; }
 
-    public required string AccountId { get; init; }
+    public required AccountId AccountId { get; init; }
 
-    public required string Region { get; init; }
+    public required AwsRegion Region { get; init; }
 
-    public string? VpcId { get; init; }
+    /// <summary>The VPC the finding is about (absent for findings about a whole account-region, such as <c>ScanFailed</c>).</summary>
+    public VpcId? VpcId { get; init; }
+
+    /// <summary>Where the finding is (its gateway's account and region).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public AccountRegion Scope => new(AccountId, Region);
 
     public string? VpcPeeringConnectionId { get; init; }
 

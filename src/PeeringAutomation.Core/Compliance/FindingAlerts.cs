@@ -57,8 +57,8 @@ public static class FindingAlerts
         var f = outcome.Open;
         var s = outcome.Resolved;
         var type = f?.FindingType ?? s!.FindingType;
-        var where = $"account {f?.AccountId ?? s!.AccountId}, region {f?.Region ?? s!.Region}"
-            + ((f?.VpcId ?? s?.VpcId) is { } vpc ? $", VPC {vpc}" : "")
+        var where = $"account {f?.AccountId.Value ?? s!.AccountId}, region {f?.Region.Value ?? s!.Region}"
+            + ((f?.VpcId?.Value ?? s?.VpcId) is { } vpc ? $", VPC {vpc}" : "")
             + (f?.VpcPeeringConnectionId is { } pcx ? $", peering {pcx}" : "")
             + (f?.RouteTableId is { } rt ? $", route table {rt}" : "");
         var (why, todo) = Guidance.TryGetValue(type, out var g) ? g : ("It breaks the peering policy.", "Look at the finding's detail.");

@@ -71,7 +71,7 @@ public sealed class FindingLifecycle(IFindingStore store, TimeProvider clock, Ti
     /// </summary>
     public async Task<LifecyclePage> PageAsync(ScopeEvaluation evaluation, string? after, int pageSize, CancellationToken ct = default)
     {
-        var known = (await store.OpenInScopeAsync(evaluation.AccountId, evaluation.Region, ct)).ToDictionary(s => s.FindingId, StringComparer.Ordinal);
+        var known = (await store.OpenInScopeAsync(evaluation.Scope, ct)).ToDictionary(s => s.FindingId, StringComparer.Ordinal);
         var now = clock.GetUtcNow();
         var current = evaluation.Findings.Select(f => f.FindingId).ToHashSet(StringComparer.Ordinal);
         var gone = evaluation.Failed ? [] : known.Values.Where(s => !current.Contains(s.FindingId)).ToList();

@@ -48,8 +48,8 @@ public sealed class FlowLogRemediator(IEc2GatewayFactory gateways, FlowLogRemedi
         }
         foreach (var finding in findings.Where(f => f.FindingType == FindingTypes.FlowLogsMissing && f.VpcId is not null))
         {
-            var scope = new AccountRegion(AccountId.Parse(finding.AccountId), AwsRegion.Parse(finding.Region));
-            var vpc = VpcId.Parse(finding.VpcId!);
+            var scope = finding.Scope;
+            var vpc = finding.VpcId!.Value;
             var target = settings.TargetFor(scope, vpc);
             try
             {

@@ -1,3 +1,5 @@
+using PeeringAutomation.Core.Model;
+
 namespace PeeringAutomation.Core.Compliance;
 
 /// <summary>
@@ -54,7 +56,7 @@ public sealed record FindingState
 public interface IFindingStore
 {
     /// <summary>Every open (unresolved) finding of one account and region.</summary>
-    Task<IReadOnlyList<FindingState>> OpenInScopeAsync(string accountId, string region, CancellationToken ct = default);
+    Task<IReadOnlyList<FindingState>> OpenInScopeAsync(AccountRegion scope, CancellationToken ct = default);
 
     /// <summary>One finding's state (strongly consistent), or null when it was never seen.</summary>
     Task<FindingState?> GetAsync(string findingId, CancellationToken ct = default);

@@ -83,7 +83,7 @@ public sealed class RequestClaimer(IRequestLedger ledger, IEc2GatewayFactory gat
         {
             return false;
         }
-        var gateway = await gateways.ForAsync(new AccountRegion(owner.Requester.Account, owner.Requester.Region), ct);
+        var gateway = await gateways.ForAsync(owner.Requester.Scope, ct);
         var peering = await gateway.DescribePeeringConnectionAsync(peeringId, ct);
         return peering is null || !PeeringStatus.IsLive(peering.Status);
     }

@@ -31,8 +31,16 @@ public sealed record Vpc
     public IEnumerable<Cidr> AllBlocks => Ipv4Blocks.Concat(Ipv6Blocks);
 }
 
-/// <summary>One side of a peering connection.</summary>
-public sealed record PeeringSideInfo(AccountId Account, AwsRegion Region, VpcId VpcId);
+/// <summary>
+/// A VPC where it lives: account, region and VPC id. The one shape of a peering side everywhere
+/// (requests, plans, the ledger, removal reports, findings' subjects); events spell it <c>{accountId, region, vpcId}</c>.
+/// </summary>
+public sealed record PeeringSideInfo(AccountId Account, AwsRegion Region, VpcId VpcId)
+{
+    /// <summary>The account and region the VPC lives in (where its gateway is).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public AccountRegion Scope => new(Account, Region);
+}
 
 /// <summary>Peering connection states as EC2 spells them.</summary>
 public static class PeeringStatus

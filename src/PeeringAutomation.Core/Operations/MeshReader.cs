@@ -21,7 +21,7 @@ public sealed class MeshReader(IRequestLedger ledger, IFindingStore findings, Ti
         var mesh = PeeringMesh.From(records, now);
         var sides = mesh.Edges.SelectMany(e => new[] { e.Requester, e.Accepter }).ToList();
         var vpcsShown = sides.Select(s => s.VpcId.Value).ToHashSet(StringComparer.Ordinal);
-        var scopes = sides.Select(s => (Account: s.Account.Value, Region: s.Region.Value)).Distinct().ToList();
+        var scopes = sides.Select(s => s.Scope).Distinct().ToList();
 
         var open = new List<FindingState>();
         var gate = new SemaphoreSlim(ScopesReadAtOnce);
@@ -30,7 +30,7 @@ public sealed class MeshReader(IRequestLedger ledger, IFindingStore findings, Ti
             await gate.WaitAsync(ct);
             try
             {
-                return await findings.OpenInScopeAsync(scope.Account, scope.Region, ct);
+                return await findings.OpenInScopeAsync(scope, ct);
             }
             finally
             {

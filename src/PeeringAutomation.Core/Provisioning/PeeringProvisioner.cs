@@ -143,7 +143,7 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways)
     /// </summary>
     public async Task<IReadOnlyList<AddedRoute>> ConfigureRoutesAsync(SidePlan side, PeeringConnectionId id, CancellationToken ct = default)
     {
-        var scope = new AccountRegion(side.Side.Account, side.Side.Region);
+        var scope = side.Side.Scope;
         var gateway = await gateways.ForAsync(scope, ct);
         var added = new List<AddedRoute>();
         foreach (var route in side.Routes)
@@ -176,7 +176,7 @@ public sealed class PeeringProvisioner(IEc2GatewayFactory gateways)
     public async Task<IReadOnlyList<AddedRules>> ConfigureSecurityGroupsAsync(
         SidePlan side, RequestId requestId, CancellationToken ct = default)
     {
-        var scope = new AccountRegion(side.Side.Account, side.Side.Region);
+        var scope = side.Side.Scope;
         var gateway = await gateways.ForAsync(scope, ct);
         var description = ManagedMarkers.RuleDescription(requestId);
         var added = new List<AddedRules>();

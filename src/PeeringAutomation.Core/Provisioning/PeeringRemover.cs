@@ -46,7 +46,7 @@ public sealed class PeeringRemover(IEc2GatewayFactory gateways, PeeringPolicy po
         foreach (var (side, plan) in new[] { (record.Requester, record.Plan?.Requester), (record.Accepter, record.Plan?.Accepter) }
                      .Where(s => IsManaged(s.Item1)))
         {
-            var gateway = await gateways.ForAsync(new AccountRegion(side.Account, side.Region), ct);
+            var gateway = await gateways.ForAsync(side.Scope, ct);
             var routes = peeringId is { } id ? await RemoveRoutesAsync(gateway, side.VpcId, id, ct) : [];
             var groups = plan?.GroupRules.Select(g => g.SecurityGroupId).Distinct().ToList() ?? [];
             var rules = groups.Count > 0 ? await RevokeRulesAsync(gateway, side.VpcId, groups, description, ct) : [];
@@ -56,7 +56,7 @@ public sealed class PeeringRemover(IEc2GatewayFactory gateways, PeeringPolicy po
         if (peeringId is { } pcx)
         {
             var owner = IsManaged(record.Requester) ? record.Requester : record.Accepter;
-            var gateway = await gateways.ForAsync(new AccountRegion(owner.Account, owner.Region), ct);
+            var gateway = await gateways.ForAsync(owner.Scope, ct);
             var peering = await gateway.DescribePeeringConnectionAsync(pcx, ct);
             if (peering is not null && PeeringStatus.IsLive(peering.Status))
             {

@@ -53,7 +53,10 @@ public sealed record IngressRequest
     public required int ToPort { get; init; }
 }
 
-/// <summary>One side of a <c>Peering Requested</c> event.</summary>
+/// <summary>
+/// One side of a <c>Peering Requested</c> event: the VPC (<see cref="Info"/>, serialised flat as the event
+/// spells it) and what the request asks on that side (route tables, ingress).
+/// </summary>
 public sealed record PeeringSideRequest
 {
     public required AccountId AccountId { get; init; }
@@ -68,10 +71,10 @@ public sealed record PeeringSideRequest
     public IReadOnlyList<IngressRequest> IngressFromPeer { get; init; } = [];
 
     [JsonIgnore]
-    public AccountRegion Scope => new(AccountId, Region);
+    public PeeringSideInfo Info => new(AccountId, Region, VpcId);
 
     [JsonIgnore]
-    public PeeringSideInfo Info => new(AccountId, Region, VpcId);
+    public AccountRegion Scope => Info.Scope;
 }
 
 /// <summary>The detail of a <c>Peering Requested</c> event, validated for shape (not yet against AWS).</summary>

@@ -87,11 +87,11 @@ public sealed record FindingResolvedEvent
 /// <summary>Detail of <c>Flow Logs Enabled</c>: remediation created a flow log for a VPC that had none.</summary>
 public sealed record FlowLogsEnabledEvent
 {
-    public required string AccountId { get; init; }
+    public required AccountId AccountId { get; init; }
 
-    public required string Region { get; init; }
+    public required AwsRegion Region { get; init; }
 
-    public required string VpcId { get; init; }
+    public required VpcId VpcId { get; init; }
 
     public required string FlowLogId { get; init; }
 
@@ -266,8 +266,8 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
             .ToList();
         return new ScopeReport
         {
-            AccountId = sweep.Evaluation.AccountId,
-            Region = sweep.Evaluation.Region,
+            AccountId = sweep.Evaluation.Scope.Account.Value,
+            Region = sweep.Evaluation.Scope.Region.Value,
             FindingsByType = sweep.Page.OpenByType,
             SuppressedByType = sweep.Page.SuppressedByType,
             PeeringsChecked = sweep.Evaluation.PeeringsChecked,
@@ -314,7 +314,7 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
         new(Services.Settings.EventBusName, RequestParser.AutomationSource, FlowLogsEnabledDetailType,
             JsonSerializer.Serialize(new FlowLogsEnabledEvent
             {
-                AccountId = result.Finding.AccountId, Region = result.Finding.Region, VpcId = result.Finding.VpcId!,
+                AccountId = result.Finding.AccountId, Region = result.Finding.Region, VpcId = result.Finding.VpcId!.Value,
                 FlowLogId = result.FlowLogId!, TrafficType = "ALL",
                 LogDestinationType = result.Target.Kind == Core.Model.FlowLogDelivery.S3 ? "s3" : "cloud-watch-logs",
                 LogDestination = result.Target.Destination, FindingId = result.Finding.FindingId,
@@ -332,7 +332,7 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
             FindingAlerts.Sentences(o) + "\n\n" + (o.Resolved is null ? Detail(o) : items.First(i => i.Outcome == o).Entry.Detail)));
         var first = news[0];
         var type = first.Open?.FindingType ?? first.Resolved!.FindingType;
-        var where = $"{first.Open?.AccountId ?? first.Resolved!.AccountId}/{first.Open?.Region ?? first.Resolved!.Region}";
+        var where = first.Open?.Scope.ToString() ?? $"{first.Resolved!.AccountId}/{first.Resolved.Region}";
         var subject = news.Count == 1
             ? $"VPC peering compliance: {FindingAlerts.Headline(first)} {type} in {where}"
             : $"VPC peering compliance: {news.Count} findings changed in {where}";

@@ -72,12 +72,16 @@ public sealed record SecurityGroupsResult(IReadOnlyList<AddedRules> Added);
 
 public sealed record StepError([property: JsonPropertyName("Error")] string? Error, [property: JsonPropertyName("Cause")] string? Cause);
 
-/// <summary>A side as events name it: <c>{accountId, region, vpcId}</c>.</summary>
+/// <summary>
+/// A side as events spell it, <c>{accountId, region, vpcId}</c>: the serialisation edge of <see cref="PeeringSideInfo"/>
+/// (which the state machines' own JSON spells <c>{account, region, vpcId}</c>). Strings, because the rejection of a request
+/// too malformed to parse still echoes whatever sides it could read.
+/// </summary>
 public sealed record SideRef(string? AccountId, string? Region, string? VpcId)
 {
-    public static SideRef From(PeeringSideRequest side) => new(side.AccountId.Value, side.Region.Value, side.VpcId.Value);
-
     public static SideRef From(PeeringSideInfo side) => new(side.Account.Value, side.Region.Value, side.VpcId.Value);
+
+    public static SideRef From(PeeringSideRequest side) => From(side.Info);
 }
 
 /// <summary>Detail of <c>Peering Request Rejected</c>.</summary>

@@ -1,6 +1,7 @@
 using Amazon.DynamoDBv2;
 using PeeringAutomation.Aws.Tests.Moto;
 using PeeringAutomation.Core.Compliance;
+using PeeringAutomation.Core.Model;
 
 namespace PeeringAutomation.Aws.Tests.Integration;
 
@@ -22,10 +23,12 @@ public sealed class DynamoDbFindingStoreTests(MotoFixture moto) : MotoTest(moto)
         store = new DynamoDbFindingStore(dynamo, create.TableName);
     }
 
+    private static AccountRegion UsEast1Of(string account) => new(AccountId.Parse(account), AwsRegion.Parse("us-east-1"));
+
     private static ComplianceFinding Finding(string id, string account = "111111111111") => new()
     {
-        FindingId = id, FindingType = FindingTypes.FlowLogsMissing, Severity = "HIGH", AccountId = account, Region = "us-east-1",
-        VpcId = "vpc-0a0000000000000a1", Message = "no flow log",
+        FindingId = id, FindingType = FindingTypes.FlowLogsMissing, Severity = "HIGH", AccountId = AccountId.Parse(account), Region = AwsRegion.Parse("us-east-1"),
+        VpcId = VpcId.Parse("vpc-0a0000000000000a1"), Message = "no flow log",
     };
 
     [Fact]
@@ -34,10 +37,10 @@ public sealed class DynamoDbFindingStoreTests(MotoFixture moto) : MotoTest(moto)
         await store.RecordSeenAsync(Finding("pcf-00000000000000000001"), T0, T0);
         await store.RecordSeenAsync(Finding("pcf-00000000000000000002", "222222222222"), T0, T0);
 
-        (await store.OpenInScopeAsync("111111111111", "us-east-1")).ShouldHaveSingleItem().FirstSeen.ShouldBe(T0);
+        (await store.OpenInScopeAsync(UsEast1Of("111111111111"))).ShouldHaveSingleItem().FirstSeen.ShouldBe(T0);
         (await store.TryResolveAsync("pcf-00000000000000000001", T0.AddHours(1))).ShouldBeTrue();
         (await store.TryResolveAsync("pcf-00000000000000000001", T0.AddHours(2))).ShouldBeFalse("resolved once");
-        (await store.OpenInScopeAsync("111111111111", "us-east-1")).ShouldBeEmpty();
+        (await store.OpenInScopeAsync(UsEast1Of("111111111111"))).ShouldBeEmpty();
         (await store.GetAsync("pcf-00000000000000000001"))!.ResolvedAt.ShouldBe(T0.AddHours(1));
     }
 

@@ -57,7 +57,7 @@ public sealed class ComplianceUseCaseTests
 
         evaluation.Failed.ShouldBeFalse();
         evaluation.PeeringsChecked.ShouldBe(1);
-        evaluation.Findings.ShouldContain(f => f.FindingType == FindingTypes.FlowLogsMissing && f.VpcId == world.AccepterVpc.Value);
+        evaluation.Findings.ShouldContain(f => f.FindingType == FindingTypes.FlowLogsMissing && f.VpcId == world.AccepterVpc);
     }
 
     [Fact]
