@@ -95,9 +95,11 @@ public sealed class LocalSweepBenchmark : IBenchmark
         log.WriteLine($"{peeringCount} peerings with routes created in {clock.Elapsed.TotalSeconds:F1} s");
 
         clock.Restart();
+        var cpuBefore = ProcessCpu.Now();
         var eventId = await stack.Driver.PutEventAsync("Compliance Check Requested", new JsonObject());
         var execution = await stack.Driver.WaitForExecutionAsync("CheckComplianceStateMachine", eventId, TimeSpan.FromMinutes(10));
         var elapsed = clock.Elapsed;
+        var cpu = ProcessCpu.Now() - cpuBefore;
         var goalShape = vpcCount >= 2000 && accounts.Length * regions.Length >= 10;
         if (!execution.Succeeded)
         {
@@ -107,7 +109,7 @@ public sealed class LocalSweepBenchmark : IBenchmark
                 log.WriteLine($"  {failed.Type} {failed.StateName}: {failed.Details.ToJsonString()}");
             }
         }
-        log.WriteLine($"sweep {execution.Status} in {elapsed.TotalSeconds:F1} s (event on the bus → execution ended, its last state emits the summary; {LocalLatencyBenchmark.Load()})");
+        log.WriteLine($"sweep {execution.Status} in {elapsed.TotalSeconds:F1} s (event on the bus → execution ended, its last state emits the summary; {LocalLatencyBenchmark.Load()}; {cpu})");
         StateBreakdown.Write(StateBreakdown.Of(execution, stack.Driver.InvocationTimings.Between(execution.History[0].Timestamp, execution.History[^1].Timestamp.AddSeconds(1))), log);
         // Thousands of finding events come before the summary on the outcome queue.
         var summary = await stack.Driver.WaitForOutcomeAsync("Compliance Check Completed", e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, TimeSpan.FromMinutes(10));
@@ -117,7 +119,7 @@ public sealed class LocalSweepBenchmark : IBenchmark
             new BenchmarkRow($"compliance sweep, {vpcCount} VPCs / {peeringCount} peerings / {accounts.Length * regions.Length} account-regions, local stack",
                 $"{elapsed.TotalSeconds:F1} s ({execution.Status})", goalShape ? "< 60 s" : "—",
                 !execution.Succeeded ? false : goalShape ? elapsed < TimeSpan.FromSeconds(60) : null,
-                $"event on the bus → summary event, through the real CheckCompliance state machine; {LocalLatencyBenchmark.Load()}"),
+                $"event on the bus → summary event, through the real CheckCompliance state machine; {LocalLatencyBenchmark.Load()}; {cpu}"),
         ];
     }
 }

@@ -111,6 +111,55 @@ public sealed class MotoServer : IAsyncDisposable
         from moto.stepfunctions.parser.asl.component.common.path import result_path as _result_path
         _json_path.parse = jsonpath_ng.ext.parse
         _result_path.parse = jsonpath_ng.parse
+        # moto parses a machine's ASL with ANTLR (pure Python) at every StartExecution: an eighth of
+        # its busy time in a sweep, where every finding event starts a ForwardToMembers execution.
+        # Only ANTLR's parse tree is kept per definition text (the preprocessor reads it and never
+        # changes it); the evaluation components, which hold an execution's state, are still built
+        # afresh for each execution, as before. A definition that does not parse is never kept.
+        from moto.stepfunctions.parser.asl.parse import asl_parser as _asl_parser
+        _parse_asl = _asl_parser.AmazonStateLanguageParser.parse
+        @functools.lru_cache(maxsize=256)
+        def _asl_tree(definition):
+            return _parse_asl(definition)[1]
+        def _parse_asl_once(definition):
+            tree = _asl_tree(definition)
+            return _asl_parser.Preprocessor().visit(tree), tree
+        _asl_parser.AmazonStateLanguageParser.parse = staticmethod(_parse_asl_once)
+        # moto's SQS builds every attribute of a queue, counting its messages three times (visible,
+        # delayed, in flight: a clock read per message), whenever one attribute is read: on every
+        # SendMessage (ContentBasedDeduplication) and, in ReceiveMessage, three times per message
+        # considered (its retention period). A bridge queue that grows during a sweep made that
+        # quadratic: a sixth of moto's busy time for 500 VPCs. Same keys and values, each computed
+        # when read.
+        import collections.abc as _abc
+        import json as _json
+        from moto.core.utils import camelcase_to_underscores as _underscores
+        from moto.sqs import models as _sqs
+        class _QueueAttributes(_abc.Mapping):
+            def __init__(self, queue):
+                self._queue = queue
+                names = list(queue.BASE_ATTRIBUTES)
+                if queue.fifo_queue:
+                    names += queue.FIFO_ATTRIBUTES
+                if queue.kms_master_key_id:
+                    names += queue.KMS_ATTRIBUTES
+                self._names = list(dict.fromkeys(names))
+            def __getitem__(self, name):
+                if name not in self._names:
+                    raise KeyError(name)
+                queue = self._queue
+                if name == "Policy" and queue.policy:
+                    value = queue.policy
+                elif name == "RedrivePolicy" and queue.redrive_policy:
+                    value = _json.dumps(queue.redrive_policy)
+                else:
+                    value = getattr(queue, _underscores(name))
+                return str(value).lower() if isinstance(value, bool) else value
+            def __iter__(self):
+                return iter(self._names)
+            def __len__(self):
+                return len(self._names)
+        _sqs.Queue.attributes = property(_QueueAttributes)
         # The server looks up its list of service modules (a directory listing) on every request,
         # under the lock every request takes; the list never changes while it runs.
         from moto import backends as _backends

@@ -198,13 +198,13 @@ public static class DemoStories
         new DemoStep
         {
             Id = "time-boxed",
-            Title = "A time-boxed peering: hub-shared-services ↔ legacy-edge, expiring in 8 seconds",
+            Title = "A time-boxed peering: hub-shared-services ↔ legacy-edge, expiring in 5 seconds",
             DetailType = "Peering Requested",
             Detail = """
                 {"requestId": "demo-time-boxed",
                  "requester": {"accountId": "{{account:hub-shared-services}}", "region": "{{region:hub-shared-services}}", "vpcId": "{{vpc:hub-shared-services}}"},
                  "accepter": {"accountId": "{{account:legacy-edge}}", "region": "{{region:legacy-edge}}", "vpcId": "{{vpc:legacy-edge}}"},
-                 "expiresAt": "{{in-seconds:8}}", "requestedBy": "oncall@example.com"}
+                 "expiresAt": "{{in-seconds:5}}", "requestedBy": "oncall@example.com"}
                 """,
             ExpectedOutcome = "Peering Provisioned",
             Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "active")],
@@ -214,7 +214,7 @@ public static class DemoStories
             Id = "extension",
             Title = "The time box is extended in place (Peering Change Requested): no teardown, the history kept",
             DetailType = "Peering Change Requested",
-            Detail = """{"requestId": "demo-time-boxed", "changeId": "demo-extend", "expiresAt": "{{in-seconds:12}}", "requestedBy": "oncall@example.com"}""",
+            Detail = """{"requestId": "demo-time-boxed", "changeId": "demo-extend", "expiresAt": "{{in-seconds:7}}", "requestedBy": "oncall@example.com"}""",
             ExpectedOutcome = "Peering Changed",
             OutcomeFields = new Dictionary<string, string> { ["requestId"] = "demo-time-boxed", ["changeId"] = "demo-extend" },
             Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "active")],

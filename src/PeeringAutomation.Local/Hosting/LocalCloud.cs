@@ -149,7 +149,20 @@ public sealed class LocalCloud : IAsyncDisposable
 
     private async Task StartAsync(LocalCloudOptions options, WorldSpec world, CancellationToken ct)
     {
-        // Fail on template and handler problems before anything is started.
+        // moto's start (a Python process importing moto: seconds of wall time) runs while the host
+        // sets itself up; stopped with the stack, also when that set-up fails.
+        var motoStarting = MotoServer.StartAsync(motoPortForCallbacks: Port, ct: ct);
+        stoppables.Add(new Stoppable(async () =>
+        {
+            try
+            {
+                await (await motoStarting).DisposeAsync();
+            }
+            catch (MotoUnavailable)
+            {
+            }
+        }));
+        // Fail on template and handler problems before anything is called.
         var environment = FunctionEnvironment.Apply(FunctionEnvironment.Compute(Plan, Endpoint));
         disposables.Add(environment);
         var functions = new FunctionRegistry(Plan);
@@ -171,8 +184,7 @@ public sealed class LocalCloud : IAsyncDisposable
         var app = builder.Build();
         var logs = app.Services.GetRequiredService<ILoggerFactory>();
 
-        var moto = await MotoServer.StartAsync(motoPortForCallbacks: Port, ct: ct);
-        stoppables.Add(moto);
+        var moto = await motoStarting;
         // Execution must be on before the first state machine exists: moto keeps two backends.
         await moto.ConfigureAsync("""{"stepfunctions": {"execute_state_machine": true}}""", ct);
 

@@ -1,0 +1,107 @@
+using System.Text.Json.Nodes;
+using Amazon.Runtime;
+using Amazon.SQS;
+using Amazon.SQS.Model;
+using PeeringAutomation.Local.Aws;
+using PeeringAutomation.Moto;
+
+namespace PeeringAutomation.Local.Tests;
+
+/// <summary>
+/// What the moto launcher patches for speed answers as moto did: queue attributes computed when
+/// read, and ANTLR's parse tree kept per state-machine definition while each execution gets its own
+/// evaluation state.
+/// </summary>
+public sealed class MotoBootstrapTests
+{
+    [Fact]
+    public async Task GetQueueAttributes_CountsVisibleInFlightAndDelayedMessagesGivenTheLauncherComputesThemWhenRead()
+    {
+        await using var moto = await MotoServer.StartAsync();
+        using var sqs = new AmazonSQSClient(new BasicAWSCredentials("testing", "testing"),
+            new AmazonSQSConfig { ServiceURL = moto.Endpoint.ToString(), AuthenticationRegion = "us-east-1" });
+        var url = (await sqs.CreateQueueAsync("counted")).QueueUrl;
+        for (var i = 0; i < 3; i++)
+        {
+            await sqs.SendMessageAsync(url, $"m{i}");
+        }
+        await sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = "later", DelaySeconds = 60 });
+        (await sqs.ReceiveMessageAsync(new ReceiveMessageRequest { QueueUrl = url, MaxNumberOfMessages = 1 })).Messages.Count.ShouldBe(1);
+
+        var all = (await sqs.GetQueueAttributesAsync(url, ["All"])).Attributes;
+        var one = (await sqs.GetQueueAttributesAsync(url, ["ApproximateNumberOfMessages"])).Attributes;
+
+        all["ApproximateNumberOfMessages"].ShouldBe("2");
+        all["ApproximateNumberOfMessagesNotVisible"].ShouldBe("1");
+        all["ApproximateNumberOfMessagesDelayed"].ShouldBe("1");
+        all["QueueArn"].ShouldEndWith(":counted");
+        one.Keys.ShouldBe(["ApproximateNumberOfMessages"]);
+        one["ApproximateNumberOfMessages"].ShouldBe("2");
+        // A FIFO queue reads ContentBasedDeduplication on every send.
+        var fifo = (await sqs.CreateQueueAsync(new CreateQueueRequest
+        {
+            QueueName = "ordered.fifo",
+            Attributes = new() { ["FifoQueue"] = "true", ["ContentBasedDeduplication"] = "true" },
+        })).QueueUrl;
+        await sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = fifo, MessageBody = "a", MessageGroupId = "g" });
+        await sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = fifo, MessageBody = "a", MessageGroupId = "g" });
+        (await sqs.GetQueueAttributesAsync(fifo, ["ApproximateNumberOfMessages", "ContentBasedDeduplication"])).Attributes
+            .ShouldBe(new Dictionary<string, string> { ["ApproximateNumberOfMessages"] = "1", ["ContentBasedDeduplication"] = "true" }, ignoreOrder: true);
+    }
+
+    [Fact]
+    public async Task StartExecution_KeepsEachExecutionsStateApartGivenOneDefinitionParsedOnce()
+    {
+        await using var moto = await MotoServer.StartAsync();
+        await moto.ConfigureAsync("""{"stepfunctions": {"execute_state_machine": true}}""");
+        using var aws = new LocalAwsClient(moto.Endpoint, "us-east-1");
+        // A definition that does not parse is refused every time (never kept).
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            (await Should.ThrowAsync<LocalAwsError>(() => aws.StepFunctionsAsync("CreateStateMachine", Machine("broken", """{"StartAt": "Nowhere", "States": {}}""")))).Message.ShouldContain("ASLParserException");
+        }
+        // A Map and a counter loop: evaluation state that must not leak from one execution into another.
+        const string definition = """
+            {"StartAt": "Each", "States": {
+              "Each": {"Type": "Map", "ItemsPath": "$.items", "ResultPath": "$.doubled", "ItemProcessor": {"ProcessorConfig": {"Mode": "INLINE"}, "StartAt": "Twice",
+                "States": {"Twice": {"Type": "Pass", "Parameters": {"v.$": "States.MathAdd($, $)"}, "OutputPath": "$.v", "End": true}}}, "Next": "Count"},
+              "Count": {"Type": "Pass", "Parameters": {"items.$": "$.items", "doubled.$": "$.doubled", "left.$": "States.MathAdd($.left, -1)"}, "Next": "Done?"},
+              "Done?": {"Type": "Choice", "Choices": [{"Variable": "$.left", "NumericGreaterThan": 0, "Next": "Count"}], "Default": "End"},
+              "End": {"Type": "Succeed"}}}
+            """;
+        var arn = (await aws.StepFunctionsAsync("CreateStateMachine", Machine("twice", definition)))["stateMachineArn"]!.GetValue<string>();
+
+        var runs = await Task.WhenAll(Enumerable.Range(1, 6).Select(async n =>
+        {
+            var input = new JsonObject { ["items"] = new JsonArray(n, n + 1), ["left"] = n };
+            var started = await aws.StepFunctionsAsync("StartExecution", new JsonObject { ["stateMachineArn"] = arn, ["name"] = $"run-{n}", ["input"] = input.ToJsonString() });
+            return (n, Output: await OutputAsync(aws, started["executionArn"]!.GetValue<string>()));
+        }));
+
+        foreach (var (n, output) in runs)
+        {
+            output["doubled"]!.AsArray().Select(v => v!.GetValue<int>()).ShouldBe([2 * n, 2 * (n + 1)]);
+            output["left"]!.GetValue<int>().ShouldBe(0);
+        }
+    }
+
+    private static JsonObject Machine(string name, string definition) => new()
+    {
+        ["name"] = name, ["definition"] = definition, ["roleArn"] = "arn:aws:iam::123456789012:role/machine",
+    };
+
+    private static async Task<JsonObject> OutputAsync(LocalAwsClient aws, string executionArn)
+    {
+        for (var deadline = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < deadline; await Task.Delay(100))
+        {
+            var described = await aws.StepFunctionsAsync("DescribeExecution", new JsonObject { ["executionArn"] = executionArn });
+            var status = described["status"]!.GetValue<string>();
+            if (status != "RUNNING")
+            {
+                status.ShouldBe("SUCCEEDED", described.ToJsonString());
+                return JsonNode.Parse(described["output"]!.GetValue<string>())!.AsObject();
+            }
+        }
+        throw new TimeoutException(executionArn);
+    }
+}
