@@ -160,6 +160,22 @@ public sealed class MotoServer : IAsyncDisposable
             def __len__(self):
                 return len(self._names)
         _sqs.Queue.attributes = property(_QueueAttributes)
+        # moto's TransactWriteItems backs up each table it writes (a deep copy of the whole table)
+        # and, when one condition fails, puts the backups back: any item another request thread
+        # wrote to that table in between is undone, so under concurrent claims a ledger record could
+        # vanish (seen in the chaos test on a loaded machine). DynamoDB is atomic per item and per
+        # transaction and never loses another writer's item: serialise moto's DynamoDB writes, so a
+        # failed transaction undoes only itself.
+        from moto.dynamodb.models import DynamoDBBackend as _DynamoDB
+        _dynamodb_writes = threading.RLock()
+        def _one_writer_at_a_time(original):
+            @functools.wraps(original)
+            def write(self, *args, **kwargs):
+                with _dynamodb_writes:
+                    return original(self, *args, **kwargs)
+            return write
+        for _name in ("put_item", "update_item", "delete_item", "transact_write_items", "create_table", "delete_table", "update_table"):
+            setattr(_DynamoDB, _name, _one_writer_at_a_time(getattr(_DynamoDB, _name)))
         # The server looks up its list of service modules (a directory listing) on every request,
         # under the lock every request takes; the list never changes while it runs.
         from moto import backends as _backends

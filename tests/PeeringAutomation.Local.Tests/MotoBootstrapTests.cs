@@ -104,4 +104,69 @@ public sealed class MotoBootstrapTests
         }
         throw new TimeoutException(executionArn);
     }
+
+    [Fact]
+    public async Task PutItem_IsKeptGivenConcurrentTransactionsOnTheSameTableThatFail()
+    {
+        // A failed TransactWriteItems must undo only itself: moto restores a copy of the whole table.
+        await using var moto = await MotoServer.StartAsync();
+        using var aws = new LocalAwsClient(moto.Endpoint, "us-east-1");
+        await aws.DynamoDbAsync("CreateTable", JsonNode.Parse("""
+            {"TableName": "claims", "BillingMode": "PAY_PER_REQUEST",
+             "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],
+             "KeySchema": [{"AttributeName": "pk", "KeyType": "HASH"}]}
+            """)!.AsObject());
+        JsonObject Item(string key) => new() { ["pk"] = new JsonObject { ["S"] = key }, ["pad"] = new JsonObject { ["S"] = new string('x', 200) } };
+        // A table of some size, so that moto's copy of it takes a while.
+        foreach (var batch in Enumerable.Range(0, 2000).Chunk(25))
+        {
+            await aws.DynamoDbAsync("BatchWriteItem", new JsonObject
+            {
+                ["RequestItems"] = new JsonObject
+                {
+                    ["claims"] = new JsonArray(batch.Select(i => (JsonNode)new JsonObject { ["PutRequest"] = new JsonObject { ["Item"] = Item($"old-{i}") } }).ToArray()),
+                },
+            });
+        }
+        await aws.DynamoDbAsync("PutItem", new JsonObject { ["TableName"] = "claims", ["Item"] = Item("lock") });
+
+        async Task FailingClaimsAsync()
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                var claim = new JsonObject
+                {
+                    ["TransactItems"] = new JsonArray(new JsonObject
+                    {
+                        ["Put"] = new JsonObject { ["TableName"] = "claims", ["Item"] = Item("lock"), ["ConditionExpression"] = "attribute_not_exists(pk)" },
+                    }),
+                };
+                await Should.ThrowAsync<LocalAwsError>(() => aws.DynamoDbAsync("TransactWriteItems", claim));
+            }
+        }
+        async Task WritesAsync()
+        {
+            for (var i = 0; i < 150; i++)
+            {
+                await aws.DynamoDbAsync("PutItem", new JsonObject { ["TableName"] = "claims", ["Item"] = Item($"new-{i}") });
+            }
+        }
+        await Task.WhenAll(FailingClaimsAsync(), FailingClaimsAsync(), WritesAsync(), WritesAsync());
+
+        var count = 0;
+        JsonNode? start = null;
+        do
+        {
+            var page = new JsonObject { ["TableName"] = "claims", ["Select"] = "COUNT" };
+            if (start is not null)
+            {
+                page["ExclusiveStartKey"] = start.DeepClone();
+            }
+            var answer = await aws.DynamoDbAsync("Scan", page);
+            count += answer["Count"]!.GetValue<int>();
+            start = answer["LastEvaluatedKey"];
+        }
+        while (start is not null);
+        count.ShouldBe(2000 + 1 + 150, "every item written beside the failed transactions is still there");
+    }
 }
