@@ -3,7 +3,7 @@ using PeeringAutomation.Core.Ledger;
 using PeeringAutomation.Core.Model;
 using PeeringAutomation.Local.Hosting;
 
-namespace PeeringAutomation.Workflow.Lifecycle.Tests;
+namespace PeeringAutomation.Workflow.Tests;
 
 /// <summary>
 /// Changes of live peerings through the bus (README "Changing a live peering"): each test provisions its

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Amazon.EC2.Model;
 using PeeringAutomation.Local.Hosting;
 
-namespace PeeringAutomation.Workflow.Lifecycle.Tests;
+namespace PeeringAutomation.Workflow.Tests;
 
 [Collection(WorldStackCollection.Name)]
 public sealed class TeardownWorkflowTests(WorldStack world)

@@ -6,7 +6,7 @@ using PeeringAutomation.Local.Faults;
 using PeeringAutomation.Local.Hosting;
 using Xunit.Abstractions;
 
-namespace PeeringAutomation.Workflow.Lifecycle.Tests;
+namespace PeeringAutomation.Workflow.Operations.Tests;
 
 /// <summary>
 /// The chaos suite: 30 requests for six VPC pairs (two inter-region), five competing for each pair,
