@@ -37,12 +37,7 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
             "DescribeVpcs", "vpc-id", ids.Select(i => i.Value),
             (filters, token, c) => ec2.DescribeVpcsAsync(new DescribeVpcsRequest { Filters = filters, NextToken = token, MaxResults = 1000 }, c),
             r => r.Vpcs, r => r.NextToken, ct);
-        var wanted = ids.Select(i => i.Value).ToHashSet(StringComparer.Ordinal);
-        return vpcs
-            .Where(v => wanted.Count == 0 || wanted.Contains(v.VpcId))
-            .DistinctBy(v => v.VpcId)
-            .Select(Ec2Mapper.ToVpc)
-            .ToList();
+        return Matching(vpcs, ids.Select(i => i.Value), v => v.VpcId, v => v.VpcId).Select(Ec2Mapper.ToVpc).ToList();
     }
 
     public async Task<IReadOnlyList<PeeringConnection>> DescribePeeringConnectionsAsync(CancellationToken ct = default)
@@ -183,12 +178,7 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
             "DescribeRouteTables", "vpc-id", vpcIds.Select(v => v.Value),
             (filters, token, c) => ec2.DescribeRouteTablesAsync(new DescribeRouteTablesRequest { Filters = filters, NextToken = token, MaxResults = 100 }, c),
             r => r.RouteTables, r => r.NextToken, ct);
-        var wanted = vpcIds.Select(v => v.Value).ToHashSet(StringComparer.Ordinal);
-        return tables
-            .Where(t => wanted.Count == 0 || wanted.Contains(t.VpcId))
-            .DistinctBy(t => t.RouteTableId)
-            .Select(Ec2Mapper.ToRouteTable)
-            .ToList();
+        return Matching(tables, vpcIds.Select(v => v.Value), t => t.VpcId, t => t.RouteTableId).Select(Ec2Mapper.ToRouteTable).ToList();
     }
 
     public async Task CreateRouteAsync(RouteTableId table, Cidr destination, PeeringConnectionId target, CancellationToken ct = default)
@@ -220,12 +210,9 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
             "DescribeSecurityGroups", "group-id", ids.Select(i => i.Value),
             (filters, token, c) => ec2.DescribeSecurityGroupsAsync(new DescribeSecurityGroupsRequest { Filters = filters, NextToken = token, MaxResults = 1000 }, c),
             r => r.SecurityGroups, r => r.NextToken, ct);
-        var wanted = ids.Select(i => i.Value).ToHashSet(StringComparer.Ordinal);
-        return groups
-            .Where(g => wanted.Count == 0 || wanted.Contains(g.GroupId))
+        return Matching(groups, ids.Select(i => i.Value), g => g.GroupId, g => g.GroupId)
             // Groups outside a VPC (EC2-Classic, long retired) cannot take part in peering.
             .Where(g => !string.IsNullOrEmpty(g.VpcId))
-            .DistinctBy(g => g.GroupId)
             .Select(Ec2Mapper.ToSecurityGroup)
             .ToList();
     }
@@ -311,8 +298,7 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
             "DescribeNetworkAcls", "vpc-id", vpcIds.Select(v => v.Value),
             (filters, token, c) => ec2.DescribeNetworkAclsAsync(new DescribeNetworkAclsRequest { Filters = filters, NextToken = token, MaxResults = 100 }, c),
             r => r.NetworkAcls, r => r.NextToken, ct);
-        var wanted = vpcIds.Select(v => v.Value).ToHashSet(StringComparer.Ordinal);
-        return acls.Where(a => wanted.Count == 0 || wanted.Contains(a.VpcId)).DistinctBy(a => a.NetworkAclId).Select(Ec2Mapper.ToNetworkAcl).ToList();
+        return Matching(acls, vpcIds.Select(v => v.Value), a => a.VpcId, a => a.NetworkAclId).Select(Ec2Mapper.ToNetworkAcl).ToList();
     }
 
     public async Task<string?> CreateFlowLogsAsync(VpcId vpc, FlowLogTarget target, CancellationToken ct = default)
@@ -377,6 +363,18 @@ public sealed class Ec2Gateway(IAmazonEC2 ec2, AccountRegion scope) : IEc2Gatewa
     /// Every item whose <paramref name="filterName"/> is one of <paramref name="values"/> (every item
     /// when there are none), in batches of <see cref="FilterValuesPerCall"/>, following NextToken.
     /// </summary>
+    /// <summary>
+    /// What a filtered describe returned, kept to the values asked for (none = all) and one per id: EC2
+    /// applies the filter server-side, but a page boundary or a filter split over several calls can
+    /// repeat an item, and an endpoint that ignores filters (moto) must not widen the answer.
+    /// </summary>
+    private static IEnumerable<TItem> Matching<TItem>(
+        IEnumerable<TItem> items, IEnumerable<string> askedFor, Func<TItem, string?> filteredBy, Func<TItem, string> idOf)
+    {
+        var wanted = askedFor.ToHashSet(StringComparer.Ordinal);
+        return items.Where(i => wanted.Count == 0 || (filteredBy(i) is { } value && wanted.Contains(value))).DistinctBy(idOf);
+    }
+
     private async Task<List<TItem>> DescribeByFilterAsync<TResponse, TItem>(
         string operation,
         string filterName,
