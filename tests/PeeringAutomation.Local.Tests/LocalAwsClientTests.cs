@@ -1,8 +1,8 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using PeeringAutomation.Local.Aws;
+using PeeringAutomation.Moto;
 
 namespace PeeringAutomation.Local.Tests;
 
@@ -56,11 +56,7 @@ public sealed class LocalAwsClientTests
         public ScriptedServer(IEnumerable<int> statuses)
         {
             script = new Queue<int>(statuses);
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
-            Endpoint = new Uri($"http://127.0.0.1:{port}/");
+            Endpoint = new Uri($"http://127.0.0.1:{MotoServer.FreeLoopbackPort()}/");
             listener.Prefixes.Add(Endpoint.ToString());
             listener.Start();
             _ = ServeAsync();
