@@ -49,6 +49,33 @@ public sealed class DynamoDbFindingStore(IAmazonDynamoDB dynamo, string tableNam
         return response.Item is { Count: > 0 } item ? ToState(item) : null;
     }
 
+    public async Task<bool> TryRecordNewAsync(ComplianceFinding finding, string sweepId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        var item = new Dictionary<string, AttributeValue>(Key(finding.FindingId))
+        {
+            ["findingId"] = S(finding.FindingId), ["findingType"] = S(finding.FindingType), ["severity"] = S(finding.Severity),
+            ["accountId"] = S(finding.AccountId.Value), ["region"] = S(finding.Region.Value), ["openScope"] = S(Scope(finding.AccountId.Value, finding.Region.Value)),
+            ["firstSeen"] = S(Time(now)), ["lastSeen"] = S(Time(now)), ["message"] = S(finding.Message),
+            ["lastAlertedAt"] = S(Time(now)), ["alertSweepId"] = S(sweepId),
+        };
+        if (finding.VpcId is { } vpc)
+        {
+            item["vpcId"] = S(vpc.Value);
+        }
+        try
+        {
+            await CallAsync("PutItem", c => dynamo.PutItemAsync(new PutItemRequest
+            {
+                TableName = tableName, Item = item, ConditionExpression = "attribute_not_exists(pk)",
+            }, c), ct);
+            return true;
+        }
+        catch (ConditionalCheckFailedException)
+        {
+            return false;
+        }
+    }
+
     public async Task RecordSeenAsync(ComplianceFinding finding, DateTimeOffset firstSeen, DateTimeOffset now, CancellationToken ct = default)
     {
         var values = new Dictionary<string, AttributeValue>

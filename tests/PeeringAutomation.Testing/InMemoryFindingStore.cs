@@ -9,14 +9,34 @@ public sealed class InMemoryFindingStore : IFindingStore
 {
     public ConcurrentDictionary<string, FindingState> Items { get; } = new();
 
-    public Task<IReadOnlyList<FindingState>> OpenInScopeAsync(AccountRegion scope, CancellationToken ct = default) =>
-        Task.FromResult<IReadOnlyList<FindingState>>(Items.Values.Where(s => s.IsOpen && s.AccountId == scope.Account.Value && s.Region == scope.Region.Value).ToList());
+    /// <summary>How many calls each operation received, by method name (a finding's store cost).</summary>
+    public ConcurrentDictionary<string, int> Calls { get; } = new();
 
-    public Task<FindingState?> GetAsync(string findingId, CancellationToken ct = default) =>
-        Task.FromResult(Items.TryGetValue(findingId, out var s) ? s : null);
+    public int TotalCalls => Calls.Values.Sum();
+
+    private void Count(string operation) => Calls.AddOrUpdate(operation, 1, (_, n) => n + 1);
+
+    public Task<IReadOnlyList<FindingState>> OpenInScopeAsync(AccountRegion scope, CancellationToken ct = default)
+    {
+        Count(nameof(OpenInScopeAsync));
+        return Task.FromResult<IReadOnlyList<FindingState>>(Items.Values.Where(s => s.IsOpen && s.AccountId == scope.Account.Value && s.Region == scope.Region.Value).ToList());
+    }
+
+    public Task<FindingState?> GetAsync(string findingId, CancellationToken ct = default)
+    {
+        Count(nameof(GetAsync));
+        return Task.FromResult(Items.TryGetValue(findingId, out var s) ? s : null);
+    }
+
+    public Task<bool> TryRecordNewAsync(ComplianceFinding finding, string sweepId, DateTimeOffset now, CancellationToken ct = default)
+    {
+        Count(nameof(TryRecordNewAsync));
+        return Task.FromResult(Items.TryAdd(finding.FindingId, New(finding, now, now) with { LastAlertedAt = now, AlertSweepId = sweepId }));
+    }
 
     public Task RecordSeenAsync(ComplianceFinding finding, DateTimeOffset firstSeen, DateTimeOffset now, CancellationToken ct = default)
     {
+        Count(nameof(RecordSeenAsync));
         Items.AddOrUpdate(finding.FindingId,
             _ => New(finding, firstSeen, now),
             (_, s) => s with
@@ -28,6 +48,7 @@ public sealed class InMemoryFindingStore : IFindingStore
 
     public Task<bool> TryRecordAlertAsync(string findingId, DateTimeOffset? previous, string sweepId, DateTimeOffset now, CancellationToken ct = default)
     {
+        Count(nameof(TryRecordAlertAsync));
         lock (Items)
         {
             var s = Items[findingId];
@@ -42,6 +63,7 @@ public sealed class InMemoryFindingStore : IFindingStore
 
     public Task<bool> TryResolveAsync(string findingId, DateTimeOffset now, CancellationToken ct = default)
     {
+        Count(nameof(TryResolveAsync));
         lock (Items)
         {
             if (!Items.TryGetValue(findingId, out var s) || s.ResolvedAt is not null)
@@ -55,6 +77,7 @@ public sealed class InMemoryFindingStore : IFindingStore
 
     public Task<bool> SuppressAsync(string findingId, DateTimeOffset until, string by, string reason, DateTimeOffset now, CancellationToken ct = default)
     {
+        Count(nameof(SuppressAsync));
         lock (Items)
         {
             if (!Items.TryGetValue(findingId, out var s))

@@ -61,6 +61,13 @@ public interface IFindingStore
     /// <summary>One finding's state (strongly consistent), or null when it was never seen.</summary>
     Task<FindingState?> GetAsync(string findingId, CancellationToken ct = default);
 
+    /// <summary>
+    /// Records a finding never seen before as open and alerted by <paramref name="sweepId"/>, in one
+    /// conditional write; false, writing nothing, when the store already holds the id (open, resolved
+    /// or written a moment ago by another sweep).
+    /// </summary>
+    Task<bool> TryRecordNewAsync(ComplianceFinding finding, string sweepId, DateTimeOffset now, CancellationToken ct = default);
+
     /// <summary>Records that a sweep saw <paramref name="finding"/> at <paramref name="now"/>; <paramref name="firstSeen"/> is kept when the finding was already open.</summary>
     Task RecordSeenAsync(ComplianceFinding finding, DateTimeOffset firstSeen, DateTimeOffset now, CancellationToken ct = default);
 

@@ -68,4 +68,22 @@ public sealed class DynamoDbFindingStoreTests(MotoFixture moto) : MotoTest(moto)
         state.IsSuppressedAt(T0.AddDays(1)).ShouldBeTrue();
         state.IsSuppressedAt(T0.AddDays(4)).ShouldBeFalse();
     }
+
+    [Fact]
+    public async Task FindingStore_RecordsANewFindingWithItsAlertOnceAndLeavesAKnownOneAlone()
+    {
+        (await store.TryRecordNewAsync(Finding("pcf-00000000000000000005"), "sweep-a", T0)).ShouldBeTrue();
+        (await store.TryRecordNewAsync(Finding("pcf-00000000000000000005"), "sweep-b", T0.AddMinutes(1))).ShouldBeFalse("sweep-a recorded it a moment ago");
+
+        var state = (await store.OpenInScopeAsync(UsEast1Of("111111111111"))).ShouldHaveSingleItem();
+        state.FirstSeen.ShouldBe(T0);
+        state.LastSeen.ShouldBe(T0);
+        state.LastAlertedAt.ShouldBe(T0);
+        state.AlertSweepId.ShouldBe("sweep-a");
+        state.VpcId.ShouldBe("vpc-0a0000000000000a1");
+        state.Severity.ShouldBe("HIGH");
+        (await store.TryResolveAsync("pcf-00000000000000000005", T0.AddHours(1))).ShouldBeTrue();
+        (await store.TryRecordNewAsync(Finding("pcf-00000000000000000005"), "sweep-c", T0.AddHours(2))).ShouldBeFalse("a resolved finding is known: it reopens, it is not new");
+        (await store.GetAsync("pcf-00000000000000000005"))!.ResolvedAt.ShouldBe(T0.AddHours(1));
+    }
 }

@@ -82,4 +82,49 @@ public sealed class ComplianceUseCaseTests
         second.Outcomes.ShouldHaveSingleItem().Alert.ShouldBe(AlertReason.None);
         first.Page.OpenByType[FindingTypes.FlowLogsMissing].ShouldBe(1);
     }
+
+    [Fact]
+    public async Task ComplianceScopeSweepRun_RecordsANewFindingAndItsAlertInOneStoreWrite()
+    {
+        await world.ProvisionAsync();
+
+        var first = await world.ScopeSweep.RunAsync(PeeringWorld.Accepter, after: null, sweepId: "sweep-1");
+
+        first.Outcomes.ShouldHaveSingleItem().Alert.ShouldBe(AlertReason.New);
+        world.Findings.Calls.ShouldBe(new Dictionary<string, int> { ["OpenInScopeAsync"] = 1, ["TryRecordNewAsync"] = 1 }, ignoreOrder: true);
+        var state = world.Findings.Items.Values.ShouldHaveSingleItem();
+        state.AlertSweepId.ShouldBe("sweep-1");
+        state.LastAlertedAt.ShouldBe(state.FirstSeen);
+    }
+
+    [Fact]
+    public async Task ComplianceScopeSweepRun_DoesNotAlertAgainGivenAnotherSweepRecordedTheFindingAMomentAgo()
+    {
+        await world.ProvisionAsync();
+        var finding = (await world.Evaluator.EvaluateAsync(PeeringWorld.Accepter)).Findings.ShouldHaveSingleItem();
+        // Written by a concurrent sweep after this one listed the scope's open findings.
+        var page = await new FindingLifecycle(world.Findings, world.Clock, FindingLifecycle.DefaultRealertAfter)
+            .PageAsync(await world.Evaluator.EvaluateAsync(PeeringWorld.Accepter), after: null, pageSize: 100);
+        (await world.Findings.TryRecordNewAsync(finding, "sweep-other", DateTimeOffset.UtcNow)).ShouldBeTrue();
+
+        var outcomes = await new FindingLifecycle(world.Findings, world.Clock, FindingLifecycle.DefaultRealertAfter).ApplyAsync(page, page.Open, "sweep-1");
+
+        outcomes.ShouldHaveSingleItem().Alert.ShouldBe(AlertReason.None, "the other sweep told people");
+        world.Findings.Items[finding.FindingId].AlertSweepId.ShouldBe("sweep-other");
+    }
+
+    [Fact]
+    public async Task ComplianceScopeSweepRun_ReopensAResolvedFindingAsNewAndAlertsGivenItCameBack()
+    {
+        await world.ProvisionAsync();
+        var finding = (await world.Evaluator.EvaluateAsync(PeeringWorld.Accepter)).Findings.ShouldHaveSingleItem();
+        await world.Findings.TryRecordNewAsync(finding, "sweep-0", DateTimeOffset.UtcNow.AddDays(-1));
+        await world.Findings.TryResolveAsync(finding.FindingId, DateTimeOffset.UtcNow.AddHours(-1));
+
+        var back = await world.ScopeSweep.RunAsync(PeeringWorld.Accepter, after: null, sweepId: "sweep-1");
+
+        back.Outcomes.ShouldHaveSingleItem().Alert.ShouldBe(AlertReason.Reopened);
+        world.Findings.Items[finding.FindingId].IsOpen.ShouldBeTrue();
+        world.Findings.Items[finding.FindingId].AlertSweepId.ShouldBe("sweep-1");
+    }
 }
