@@ -39,13 +39,50 @@ public sealed class MotoServer : IAsyncDisposable
                             seen.add(key)
                             _samples[key] = _samples.get(key, 0) + 1
                         frame = frame.f_back
+        # CPU per request, by service and operation (the request thread's own CPU, not its waits
+        # for the GIL): what each kind of call costs moto. The rest of the process's CPU is the
+        # Step Functions engine's threads and the server's own.
+        _cpu_by_call = {}
+        def _profile_requests():
+            import time
+            from moto.moto_server import werkzeug_app
+            original = werkzeug_app.DomainDispatcherApplication.__call__
+            def timed(self, environ, start_response):
+                if environ.get("PATH_INFO") == "/_peering_automation/cpu":
+                    # The counts so far (and start afresh): a benchmark reads one window.
+                    body = _cpu_report().encode()
+                    _cpu_by_call.clear()
+                    _cpu_at[0] = time.process_time()
+                    start_response("200 OK", [("Content-Type", "text/plain"), ("Content-Length", str(len(body)))])
+                    return [body]
+                began = time.thread_time()
+                try:
+                    return original(self, environ, start_response)
+                finally:
+                    auth = environ.get("HTTP_AUTHORIZATION", "")
+                    service = auth.split("Credential=")[-1].split("/")[3] if "Credential=" in auth and auth.count("/") >= 4 else "?"
+                    target = environ.get("HTTP_X_AMZ_TARGET", "").split(".")[-1] or environ.get("PATH_INFO", "")[:40]
+                    key = f"{service} {target}"
+                    spent = time.thread_time() - began
+                    count, total = _cpu_by_call.get(key, (0, 0.0))
+                    _cpu_by_call[key] = (count + 1, total + spent)
+            werkzeug_app.DomainDispatcherApplication.__call__ = timed
+        _cpu_at = [0.0]
+        def _cpu_report():
+            import time
+            lines = [f"process CPU {time.process_time() - _cpu_at[0]:.1f} s; request threads' own CPU by call (count, s, ms each):"]
+            for key, (count, total) in sorted(_cpu_by_call.items(), key=lambda kv: -kv[1][1])[:40]:
+                lines.append(f"{count:8d} {total:8.2f} {1000.0 * total / count:7.2f} {key}")
+            return "\n".join(lines) + "\n"
         def _write_profile():
             with open(_profile_to, "w") as out:
+                out.write(_cpu_report())
                 out.write(f"busy thread samples (5 ms): {_busy[0]}\n")
                 for key, count in sorted(_samples.items(), key=lambda kv: -kv[1])[:150]:
                     out.write(f"{count:8d} {100.0 * count / max(_busy[0], 1):5.1f}% {key}\n")
         if _profile_to:
             threading.Thread(target=_sample, daemon=True).start()
+            _profile_requests()
         def _watch_parent():
             try:
                 sys.stdin.read()

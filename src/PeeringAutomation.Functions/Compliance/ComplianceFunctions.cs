@@ -254,7 +254,7 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
         var accountRegion = new AccountRegion(AccountId.Parse(scope.AccountId), AwsRegion.Parse(scope.Region));
         var sweep = await Services.ScopeSweep.RunAsync(accountRegion, scope.After, scope.SweepId ?? "");
         var (evaluation, outcomes) = (sweep.Evaluation, sweep.Outcomes);
-        log.Info("scope evaluated", ("findings", evaluation.Findings.Count), ("page", outcomes.Count), ("apiCalls", evaluation.ApiCalls),
+        log.Info("scope evaluated", ("findings", evaluation.Findings.Count), ("page", outcomes.Count), ("apiCalls", sweep.ApiCalls),
             ("failed", evaluation.Failed), ("alerts", outcomes.Count(o => o.Alert != AlertReason.None)), ("remediated", sweep.FlowLogsCreated.Count()));
         return await FunctionJson.SerializeAsync(Report(scope, sweep), PeeringJsonContext.Default.ScopeReport);
     }
@@ -272,7 +272,7 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
             SuppressedByType = sweep.Page.SuppressedByType,
             PeeringsChecked = sweep.Evaluation.PeeringsChecked,
             VpcsChecked = sweep.Evaluation.VpcsChecked,
-            ApiCalls = scope.ApiCallsBefore + sweep.Evaluation.ApiCalls + sweep.Remediations.Count,
+            ApiCalls = scope.ApiCallsBefore + sweep.ApiCalls,
             Failed = sweep.Evaluation.Failed,
             SweepId = scope.SweepId ?? "",
             Batches = entries.Chunk(BatchSize).Select(Batch).ToList(),

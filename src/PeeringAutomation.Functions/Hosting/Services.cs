@@ -47,7 +47,7 @@ public sealed class Services
         TeardownIntake = new TeardownIntake(Parser, Teardowns, Decider, ExpiryNotices);
         Teardown = new PeeringTeardown(ledger, Remover, clock);
         SweepPlanner = new ComplianceSweepPlanner(Parser, settings.Policy, clock);
-        ScopeSweep = new ComplianceScopeSweep(Compliance, Lifecycle, Remediator, settings.ComplianceFindingsPageSize);
+        ScopeSweep = new ComplianceScopeSweep(Compliance, Lifecycle, Remediator, settings.ComplianceFindingsPageSize, new ScopeSnapshots(clock));
         Suppressor = new FindingSuppressor(findings, settings.Policy, clock);
     }
 

@@ -127,4 +127,67 @@ public sealed class ComplianceUseCaseTests
         world.Findings.Items[finding.FindingId].IsOpen.ShouldBeTrue();
         world.Findings.Items[finding.FindingId].AlertSweepId.ShouldBe("sweep-1");
     }
+
+    [Fact]
+    public async Task ComplianceScopeSweepRun_PagesThroughTheFirstPagesSnapshotGivenALaterPageOfTheSameSweep()
+    {
+        await world.ProvisionAsync();
+        var sweep = new ComplianceScopeSweep(world.Evaluator, new FindingLifecycle(world.Findings, world.Clock, FindingLifecycle.DefaultRealertAfter),
+            new FlowLogRemediator(world.Ec2, FlowLogRemediationSettings.Off), pageSize: 1, world.Snapshots);
+        var first = await sweep.RunAsync(PeeringWorld.Accepter, after: null, sweepId: "sweep-1");
+        var callsAfterFirst = world.Ec2.Calls.Count;
+        var queriesAfterFirst = world.Findings.Calls["OpenInScopeAsync"];
+
+        var second = await sweep.RunAsync(PeeringWorld.Accepter, after: "pcf-0", sweepId: "sweep-1");
+        var otherSweep = await sweep.RunAsync(PeeringWorld.Accepter, after: "pcf-0", sweepId: "sweep-2");
+
+        first.ApiCalls.ShouldBeGreaterThan(0);
+        second.ApiCalls.ShouldBe(0, "the first page's describes are not repeated");
+        second.Evaluation.ShouldBeSameAs(first.Evaluation);
+        otherSweep.ApiCalls.ShouldBe(first.ApiCalls, "another sweep evaluates afresh");
+        world.Ec2.Calls.Count.ShouldBe(callsAfterFirst + first.ApiCalls);
+        world.Findings.Calls["OpenInScopeAsync"].ShouldBe(queriesAfterFirst + 1);
+    }
+
+    [Fact]
+    public async Task ComplianceScopeSweepRun_EvaluatesAfreshGivenTheFirstPageAgainOrNoSweepId()
+    {
+        await world.ProvisionAsync();
+        var first = await world.ScopeSweep.RunAsync(PeeringWorld.Accepter, after: null, sweepId: "sweep-1");
+
+        var retried = await world.ScopeSweep.RunAsync(PeeringWorld.Accepter, after: null, sweepId: "sweep-1");
+        var unnamed = await world.ScopeSweep.RunAsync(PeeringWorld.Accepter, after: "pcf-0", sweepId: "");
+
+        retried.Evaluation.ShouldNotBeSameAs(first.Evaluation);
+        retried.ApiCalls.ShouldBe(first.ApiCalls);
+        unnamed.ApiCalls.ShouldBe(first.ApiCalls);
+    }
+
+    [Fact]
+    public void ScopeSnapshots_ForgetsTheOldestBeyondCapacityAndAnyPastItsLifetime()
+    {
+        var clock = new StepClock(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+        var snapshots = new ScopeSnapshots(clock);
+        var snapshot = new ScopeSnapshot(new ScopeEvaluation
+        {
+            Scope = PeeringWorld.Accepter, Findings = [], PeeringsChecked = 0, VpcsChecked = 0, ApiCalls = 4, Failed = false,
+        }, new Dictionary<string, FindingState>());
+        for (var i = 0; i <= ScopeSnapshots.Capacity; i++)
+        {
+            snapshots.Keep($"sweep-{i}", PeeringWorld.Accepter, snapshot);
+        }
+
+        snapshots.Find("sweep-0", PeeringWorld.Accepter).ShouldBeNull("the oldest went beyond capacity");
+        snapshots.Find("sweep-1", PeeringWorld.Accepter).ShouldBe(snapshot);
+        snapshots.Find("sweep-1", PeeringWorld.Requester).ShouldBeNull("another scope");
+        clock.Now += ScopeSnapshots.Lifetime + TimeSpan.FromSeconds(1);
+        snapshots.Find("sweep-1", PeeringWorld.Accepter).ShouldBeNull("past its lifetime");
+    }
+
+    private sealed class StepClock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
 }

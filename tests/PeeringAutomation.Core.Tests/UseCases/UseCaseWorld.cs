@@ -47,10 +47,15 @@ internal sealed class UseCaseWorld : PeeringWorld
         Evaluator = new ComplianceEvaluator(Ec2, Ledger, rules, Clock);
         SweepPlanner = new ComplianceSweepPlanner(Parser, rules, Clock);
         ScopeSweep = new ComplianceScopeSweep(Evaluator, new FindingLifecycle(Findings, Clock, FindingLifecycle.DefaultRealertAfter),
-            new FlowLogRemediator(Ec2, FlowLogRemediationSettings.Off), pageSize: 100);
+            new FlowLogRemediator(Ec2, FlowLogRemediationSettings.Off), pageSize: 100, Snapshots);
     }
 
     public TimeProvider Clock { get; }
+
+    /// <summary>The scope snapshots the scope sweep keeps between pages (as one function container would).</summary>
+    public ScopeSnapshots Snapshots => snapshots ??= new ScopeSnapshots(Clock);
+
+    private ScopeSnapshots? snapshots;
 
     public RequestParser Parser { get; }
 
