@@ -214,7 +214,7 @@ public static class DemoStories
             Id = "extension",
             Title = "The time box is extended in place (Peering Change Requested): no teardown, the history kept",
             DetailType = "Peering Change Requested",
-            Detail = """{"requestId": "demo-time-boxed", "changeId": "demo-extend", "expiresAt": "{{in-seconds:7}}", "requestedBy": "oncall@example.com"}""",
+            Detail = """{"requestId": "demo-time-boxed", "changeId": "demo-extend", "expiresAt": "{{in-seconds:5}}", "requestedBy": "oncall@example.com"}""",
             ExpectedOutcome = "Peering Changed",
             OutcomeFields = new Dictionary<string, string> { ["requestId"] = "demo-time-boxed", ["changeId"] = "demo-extend" },
             Checks = [new PeeringCheck("hub-shared-services", "legacy-edge", "active")],
