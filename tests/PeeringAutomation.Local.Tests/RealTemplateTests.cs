@@ -16,7 +16,7 @@ public sealed class RealTemplateStack : IAsyncLifetime
     public async Task DisposeAsync() => await Stack.DisposeAsync();
 }
 
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class RealTemplateCollection : ICollectionFixture<RealTemplateStack>
 {
     public const string Name = "real template";

@@ -8,7 +8,15 @@ using PeeringAutomation.Local.World;
 
 namespace PeeringAutomation.Local.Tests;
 
+/// <summary>The start-up tests start a local stack in this process: one at a time, apart from the others.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class StartupErrorCollection
+{
+    public const string Name = "local stack start-up";
+}
+
 /// <summary>Start-up refuses what it cannot honour, with a message naming the culprit, before moto starts.</summary>
+[Collection(StartupErrorCollection.Name)]
 public sealed class StartupErrorTests : IDisposable
 {
     private readonly string dir = Directory.CreateTempSubdirectory("local-stack-test").FullName;

@@ -57,7 +57,7 @@ public sealed class FixtureStack : IAsyncLifetime
 }
 
 /// <summary>Tests sharing <see cref="FixtureStack"/>.</summary>
-[CollectionDefinition(Name)]
+[CollectionDefinition(Name, DisableParallelization = true)]
 public sealed class FixtureStackCollection : ICollectionFixture<FixtureStack>
 {
     public const string Name = "local stack";
