@@ -6,7 +6,7 @@ namespace PeeringAutomation.Workflow.Operations.Tests;
 
 /// <summary>
 /// Issue 18 through the real CheckCompliance definition: people hear of a finding once, again after
-/// RealertAfter (PT20S in the test stack) and when it resolves; suppression; flow-log remediation.
+/// RealertAfter (PT12S in the test stack) and when it resolves; suppression; flow-log remediation.
 /// Each test owns its VPC pair (al1-al6) and sweeps only the account-regions it needs.
 /// </summary>
 [Collection(WorldStackCollection.Name)]
@@ -109,7 +109,8 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
         var id = UnmanagedFindingOf(await SweepAsync("al3"), pcx, al3.VpcId);
         var alertedBy = DateTimeOffset.UtcNow;
         (await AlertsAboutAsync(id)).ShouldHaveSingleItem();
-        var until = alertedBy + WorldStack.RealertAfter + TimeSpan.FromSeconds(20);
+        // The quiet sweep after RealertAfter must end before the suppression does (2-5 s when loaded).
+        var until = alertedBy + WorldStack.RealertAfter + TimeSpan.FromSeconds(12);
         JsonObject Request() => new()
         {
             ["findingId"] = id, ["reason"] = "CHG-18: the peering is being adopted", ["until"] = until.UtcDateTime.ToString("yyyy-MM-ddTHH:mm:ssZ"),

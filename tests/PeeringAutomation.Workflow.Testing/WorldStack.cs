@@ -32,7 +32,7 @@ public sealed class WorldStack : IAsyncLifetime
         ["ComplianceFindingsPageSize"] = "3",
         // Short, so AlertLifecycleWorkflowTests can see a still-open finding alerted again. Two tests
         // wait it out; the one thing it must outlast is one sweep (2-5 s on a loaded 2-core machine).
-        ["RealertAfter"] = "PT20S",
+        ["RealertAfter"] = "PT12S",
         // On, so the sweep creates missing flow logs (AlertLifecycleWorkflowTests); the default is off.
         ["FlowLogRemediation"] = "cloudwatch",
         ["FlowLogDestination"] = "/vpc-flow-logs/{accountId}/{vpcId}",
@@ -41,7 +41,14 @@ public sealed class WorldStack : IAsyncLifetime
     };
 
     /// <summary>The RealertAfter the test stack runs with.</summary>
-    public static readonly TimeSpan RealertAfter = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan RealertAfter = TimeSpan.FromSeconds(12);
+
+    /// <summary>
+    /// How far ahead a test sets a request's <c>expiresAt</c> when it will wait for it: enough for the
+    /// request to pass validation (expiresAt in the future) on a loaded 2-core machine, where the
+    /// event reaches Validate in 1-4 s; the test then waits only what is left.
+    /// </summary>
+    public static readonly TimeSpan ExpiryMargin = TimeSpan.FromSeconds(10);
 
     private readonly List<JsonObject> alerts = [];
     private string alertQueueUrl = "";

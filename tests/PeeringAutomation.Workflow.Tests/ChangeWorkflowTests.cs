@@ -109,7 +109,7 @@ public sealed class ChangeWorkflowTests(WorldStack world)
         (await ChangeAsync(Stack.AccountId, new JsonObject { ["requestId"] = "chw-expiry", ["changeId"] = "chw-extend", ["expiresAt"] = Time(later) }))
             .StatesEntered.ShouldContain("Emit Peering Changed");
         (await Stack.Ledger!.GetAsync(RequestId.Parse("chw-expiry")))!.ExpiresAt.ShouldBe(DateTimeOffset.Parse(Time(later)));
-        var soon = DateTimeOffset.UtcNow.AddSeconds(20);
+        var soon = DateTimeOffset.UtcNow + WorldStack.ExpiryMargin;
         var shortened = await ChangeAsync(TeamB, new JsonObject { ["requestId"] = "chw-expiry", ["changeId"] = "chw-shorten", ["expiresAt"] = Time(soon) });
         shortened.StatesEntered.ShouldContain("Emit Peering Changed", shortened.ToString());
         (await world.PeeringsBetweenAsync("ch5", "ch6")).Single(p => p.VpcPeeringConnectionId == pcx).Tags

@@ -108,7 +108,7 @@ public sealed class TeardownWorkflowTests(WorldStack world)
     {
         var request = Build.Request("td-expiry", "a4", "b7");
         // Far enough ahead to pass validation on a slow machine; then wait only what is left.
-        var expiresAt = DateTimeOffset.UtcNow.AddSeconds(15);
+        var expiresAt = DateTimeOffset.UtcNow + WorldStack.ExpiryMargin;
         request["expiresAt"] = expiresAt.ToString("yyyy-MM-ddTHH:mm:ssZ");
         var pcx = await world.ProvisionAsync(request, "a4", "b7");
         if (expiresAt - DateTimeOffset.UtcNow + TimeSpan.FromSeconds(1) is { Ticks: > 0 } left)
