@@ -37,7 +37,11 @@ public sealed class ComplianceLimitsTests
         var pages = 0;
         var largestPage = 0;
         var evaluate = new EvaluateComplianceScopeFunction(world.Services);
-        JsonNode input = new JsonObject { ["accountId"] = ProvisioningWorld.Requester.Account.Value, ["region"] = ProvisioningWorld.Requester.Region.Value };
+        // As the state machine calls it: one sweep id for all pages, so later pages page through the first one's snapshot.
+        JsonNode input = new JsonObject
+        {
+            ["accountId"] = ProvisioningWorld.Requester.Account.Value, ["region"] = ProvisioningWorld.Requester.Region.Value, ["sweepId"] = "sweep-10k",
+        };
         var ids = new HashSet<string>();
         JsonNode report;
         while (true)
@@ -61,7 +65,7 @@ public sealed class ComplianceLimitsTests
             input = new JsonObject
             {
                 ["accountId"] = report["accountId"]!.DeepClone(), ["region"] = report["region"]!.DeepClone(),
-                ["after"] = report["nextPage"]!.DeepClone(), ["apiCallsBefore"] = report["apiCalls"]!.DeepClone(),
+                ["after"] = report["nextPage"]!.DeepClone(), ["apiCallsBefore"] = report["apiCalls"]!.DeepClone(), ["sweepId"] = "sweep-10k",
             };
         }
 

@@ -97,7 +97,7 @@ public sealed partial class RequestParser
         try
         {
             // The records keep no JsonElement, so the document can go once parsing is done.
-            using var document = JsonDocument.Parse(json, EventDocumentOptions);
+            using var document = EventJson.Parse(json);
             return parse(document.RootElement);
         }
         catch (JsonException e)

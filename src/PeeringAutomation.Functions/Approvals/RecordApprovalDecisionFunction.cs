@@ -22,7 +22,7 @@ public sealed class RecordApprovalDecisionFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var document = await JsonDocument.ParseAsync(input, RequestParser.EventDocumentOptions);
+        using var document = await EventJson.ParseAsync(input);
         var (envelope, executionArn) = IntakeInput.Of(document.RootElement);
         var outcome = await Services.Decider.DecideAsync(envelope, executionArn, CancellationToken.None);
         var log = new StructuredLog("RecordApprovalDecision") { RequestId = outcome.RequestId };

@@ -229,7 +229,7 @@ public sealed class TakeChangeFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var document = await JsonDocument.ParseAsync(input, RequestParser.EventDocumentOptions);
+        using var document = await EventJson.ParseAsync(input);
         var (envelope, executionArn) = IntakeInput.Of(document.RootElement);
         var outcome = await Services.ChangeIntake.TakeAsync(envelope, executionArn, CancellationToken.None);
         var log = new StructuredLog(Step) { RequestId = outcome.Request?.RequestId.Value, PeeringId = outcome.Record?.PeeringId?.Value };
@@ -260,7 +260,7 @@ public sealed class DecideChangeFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var document = await JsonDocument.ParseAsync(input, RequestParser.EventDocumentOptions);
+        using var document = await EventJson.ParseAsync(input);
         var (envelope, executionArn) = IntakeInput.Of(document.RootElement);
         var outcome = await Services.ChangeIntake.DecideAsync(envelope, executionArn, CancellationToken.None);
         var log = new StructuredLog(Step) { RequestId = outcome.Change?.RequestId.Value, PeeringId = outcome.Record?.PeeringId?.Value };

@@ -27,7 +27,7 @@ public sealed class MeshWidgetFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var widgetEvent = await JsonDocument.ParseAsync(input, RequestParser.EventDocumentOptions);
+        using var widgetEvent = await EventJson.ParseAsync(input);
         if (widgetEvent.RootElement.ValueKind == JsonValueKind.Object && widgetEvent.RootElement.TryGetProperty("describe", out _))
         {
             return Text(Documentation);

@@ -23,7 +23,7 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var document = await JsonDocument.ParseAsync(input, RequestParser.EventDocumentOptions);
+        using var document = await EventJson.ParseAsync(input);
         var (envelope, executionArn) = IntakeInput.Of(document.RootElement);
         var outcome = await Services.Intake.TakeAsync(envelope, executionArn, CancellationToken.None);
         var result = Result(outcome, envelope, executionArn, Services.Settings);

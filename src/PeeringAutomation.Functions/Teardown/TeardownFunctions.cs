@@ -142,7 +142,7 @@ public sealed class ResolveTeardownFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var envelope = await JsonDocument.ParseAsync(input, RequestParser.EventDocumentOptions);
+        using var envelope = await EventJson.ParseAsync(input);
         var outcome = await Services.TeardownIntake.TakeAsync(envelope.RootElement, CancellationToken.None);
         var log = new StructuredLog(Step);
         log.Info("teardown resolved", ("targets", outcome.Targets.Count), ("accepted", outcome.Accepted));

@@ -32,7 +32,7 @@ public sealed class RequestParserCorpusTests
     public void RequestParserParsePeeringRequested_RefusesWithBoundedReasonsOrLeavesItToTheValidatorGivenCorpusFile(string file)
     {
         var expected = HostileRequestCorpus.All().Single(e => e.File == file);
-        using var document = JsonDocument.Parse(HostileRequestCorpus.Envelope(HostileRequestCorpus.Detail(file, Ids)), RequestParser.EventDocumentOptions);
+        using var document = EventJson.Parse(HostileRequestCorpus.Envelope(HostileRequestCorpus.Detail(file, Ids)));
 
         var result = new RequestParser().ParsePeeringRequested(document.RootElement);
 

@@ -746,7 +746,7 @@ public sealed class RequestParserPeeringRequestedTests
     public void RequestParserParsePeeringRequested_RefusesAsInvalidRequestGivenDetailNestedTwoHundredThousandDeep()
     {
         var deep = string.Concat(Enumerable.Repeat("[", 200_000)) + string.Concat(Enumerable.Repeat("]", 200_000));
-        using var document = JsonDocument.Parse("""{"source":"vpc-peering","detail-type":"Peering Requested","detail":{"tags":""" + deep + "}}", RequestParser.EventDocumentOptions);
+        using var document = EventJson.Parse("""{"source":"vpc-peering","detail-type":"Peering Requested","detail":{"tags":""" + deep + "}}");
 
         var reason = Parser.ParsePeeringRequested(document.RootElement).Reasons.ShouldHaveSingleItem();
 
