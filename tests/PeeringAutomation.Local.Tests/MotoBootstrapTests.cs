@@ -9,11 +9,64 @@ namespace PeeringAutomation.Local.Tests;
 
 /// <summary>
 /// What the moto launcher patches for speed answers as moto did: queue attributes computed when
-/// read, and ANTLR's parse tree kept per state-machine definition while each execution gets its own
-/// evaluation state.
+/// read, ANTLR's parse tree kept per state-machine definition while each execution gets its own
+/// evaluation state, and moto's app served over kept-alive connections.
 /// </summary>
 public sealed class MotoBootstrapTests
 {
+    [Fact]
+    public async Task Server_AnswersSeveralRequestsOnOneConnectionGivenHttp11()
+    {
+        await using var moto = await MotoServer.StartAsync();
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(moto.Endpoint.Host, moto.Endpoint.Port);
+        var stream = tcp.GetStream();
+        using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
+
+        // Two SQS calls on the same socket, the second with a chunked body, as an SDK may send one.
+        var create = "Action=CreateQueue&QueueName=kept-alive&Version=2012-11-05";
+        await WriteAsync(stream, $"POST / HTTP/1.1\r\nHost: {moto.Endpoint.Authority}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            + $"Authorization: {Signature("sqs")}\r\nContent-Length: {create.Length}\r\n\r\n{create}");
+        var (firstStatus, firstHeaders, firstBody) = await ReadResponseAsync(reader);
+        var list = "Action=ListQueues&Version=2012-11-05";
+        await WriteAsync(stream, $"POST / HTTP/1.1\r\nHost: {moto.Endpoint.Authority}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+            + $"Authorization: {Signature("sqs")}\r\nTransfer-Encoding: chunked\r\n\r\n{list.Length:x}\r\n{list}\r\n0\r\n\r\n");
+        var (secondStatus, _, secondBody) = await ReadResponseAsync(reader);
+
+        firstStatus.ShouldStartWith("HTTP/1.1 200", customMessage: firstBody);
+        firstHeaders.ShouldNotContain(h => h.Equals("connection: close", StringComparison.OrdinalIgnoreCase));
+        secondStatus.ShouldStartWith("HTTP/1.1 200", customMessage: secondBody);
+        secondBody.ShouldContain("kept-alive");
+    }
+
+    private static string Signature(string service) =>
+        $"AWS4-HMAC-SHA256 Credential=testing/20261130/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00";
+
+    private static async Task WriteAsync(Stream stream, string text)
+    {
+        await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text));
+        await stream.FlushAsync();
+    }
+
+    private static async Task<(string Status, List<string> Headers, string Body)> ReadResponseAsync(StreamReader reader)
+    {
+        var status = await reader.ReadLineAsync() ?? "";
+        var headers = new List<string>();
+        for (var line = await reader.ReadLineAsync(); !string.IsNullOrEmpty(line); line = await reader.ReadLineAsync())
+        {
+            headers.Add(line);
+        }
+        var length = int.Parse(headers.Single(h => h.StartsWith("Content-Length:", StringComparison.OrdinalIgnoreCase))["Content-Length:".Length..].Trim(),
+            System.Globalization.CultureInfo.InvariantCulture);
+        var body = new char[length];
+        var read = 0;
+        while (read < length)
+        {
+            read += await reader.ReadAsync(body, read, length - read);
+        }
+        return (status, headers, new string(body));
+    }
+
     [Fact]
     public async Task GetQueueAttributes_CountsVisibleInFlightAndDelayedMessagesGivenTheLauncherComputesThemWhenRead()
     {
