@@ -16,10 +16,10 @@ public static class DemoRunner
     /// <summary>
     /// The behaviour layer as the demo runs it: auto-accept leaves a request alone for 2 minutes,
     /// judging its age by expirationTime minus AWS's 7 days; a one-day pending lifetime lets the
-    /// story's hand-made requests count at once. The inter-region lag is shortened to 0.5 s, not skipped:
+    /// story's hand-made requests count at once. The inter-region lag is shortened to 0.25 s, not skipped:
     /// the inter-region step still shows a <c>PeeringNotReady</c> retried, without waiting out AWS's seconds.
     /// </summary>
-    public static Behaviour.BehaviourSettings Behaviour { get; } = new() { PendingExpiry = TimeSpan.FromDays(1), InterRegionLag = TimeSpan.FromSeconds(0.5) };
+    public static Behaviour.BehaviourSettings Behaviour { get; } = new() { PendingExpiry = TimeSpan.FromDays(1), InterRegionLag = TimeSpan.FromSeconds(0.25) };
 
     public static async Task<int> RunAsync(string worldFile, string? template, bool verbose)
     {
