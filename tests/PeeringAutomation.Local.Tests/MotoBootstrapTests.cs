@@ -12,24 +12,35 @@ namespace PeeringAutomation.Local.Tests;
 /// read, ANTLR's parse tree kept per state-machine definition while each execution gets its own
 /// evaluation state, and moto's app served over kept-alive connections.
 /// </summary>
-public sealed class MotoBootstrapTests
+public sealed class MotoBootstrapTests(MotoBootstrapTests.SharedMoto shared) : IClassFixture<MotoBootstrapTests.SharedMoto>
 {
+    /// <summary>One moto for the class (each start imports moto: seconds of CPU); every test uses names of its own.</summary>
+    public sealed class SharedMoto : IAsyncLifetime
+    {
+        public MotoServer Moto { get; private set; } = null!;
+
+        public async Task InitializeAsync() => Moto = await MotoServer.StartAsync();
+
+        public async Task DisposeAsync() => await Moto.DisposeAsync();
+    }
+
+    private MotoServer Moto => shared.Moto;
+
     [Fact]
     public async Task Server_AnswersSeveralRequestsOnOneConnectionGivenHttp11()
     {
-        await using var moto = await MotoServer.StartAsync();
         using var tcp = new System.Net.Sockets.TcpClient();
-        await tcp.ConnectAsync(moto.Endpoint.Host, moto.Endpoint.Port);
+        await tcp.ConnectAsync(Moto.Endpoint.Host, Moto.Endpoint.Port);
         var stream = tcp.GetStream();
         using var reader = new StreamReader(stream, System.Text.Encoding.ASCII);
 
         // Two SQS calls on the same socket, the second with a chunked body, as an SDK may send one.
         var create = "Action=CreateQueue&QueueName=kept-alive&Version=2012-11-05";
-        await WriteAsync(stream, $"POST / HTTP/1.1\r\nHost: {moto.Endpoint.Authority}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        await WriteAsync(stream, $"POST / HTTP/1.1\r\nHost: {Moto.Endpoint.Authority}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             + $"Authorization: {Signature("sqs")}\r\nContent-Length: {create.Length}\r\n\r\n{create}");
         var (firstStatus, firstHeaders, firstBody) = await ReadResponseAsync(reader);
         var list = "Action=ListQueues&Version=2012-11-05";
-        await WriteAsync(stream, $"POST / HTTP/1.1\r\nHost: {moto.Endpoint.Authority}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+        await WriteAsync(stream, $"POST / HTTP/1.1\r\nHost: {Moto.Endpoint.Authority}\r\nContent-Type: application/x-www-form-urlencoded\r\n"
             + $"Authorization: {Signature("sqs")}\r\nTransfer-Encoding: chunked\r\n\r\n{list.Length:x}\r\n{list}\r\n0\r\n\r\n");
         var (secondStatus, _, secondBody) = await ReadResponseAsync(reader);
 
@@ -70,9 +81,8 @@ public sealed class MotoBootstrapTests
     [Fact]
     public async Task GetQueueAttributes_CountsVisibleInFlightAndDelayedMessagesGivenTheLauncherComputesThemWhenRead()
     {
-        await using var moto = await MotoServer.StartAsync();
         using var sqs = new AmazonSQSClient(new BasicAWSCredentials("testing", "testing"),
-            new AmazonSQSConfig { ServiceURL = moto.Endpoint.ToString(), AuthenticationRegion = "us-east-1" });
+            new AmazonSQSConfig { ServiceURL = Moto.Endpoint.ToString(), AuthenticationRegion = "us-east-1" });
         var url = (await sqs.CreateQueueAsync("counted")).QueueUrl;
         for (var i = 0; i < 3; i++)
         {
@@ -105,9 +115,8 @@ public sealed class MotoBootstrapTests
     [Fact]
     public async Task StartExecution_KeepsEachExecutionsStateApartGivenOneDefinitionParsedOnce()
     {
-        await using var moto = await MotoServer.StartAsync();
-        await moto.ConfigureAsync("""{"stepfunctions": {"execute_state_machine": true}}""");
-        using var aws = new LocalAwsClient(moto.Endpoint, "us-east-1");
+        await Moto.ConfigureAsync("""{"stepfunctions": {"execute_state_machine": true}}""");
+        using var aws = new LocalAwsClient(Moto.Endpoint, "us-east-1");
         // A definition that does not parse is refused every time (never kept).
         for (var attempt = 0; attempt < 2; attempt++)
         {
@@ -162,8 +171,7 @@ public sealed class MotoBootstrapTests
     public async Task PutItem_IsKeptGivenConcurrentTransactionsOnTheSameTableThatFail()
     {
         // A failed TransactWriteItems must undo only itself: moto restores a copy of the whole table.
-        await using var moto = await MotoServer.StartAsync();
-        using var aws = new LocalAwsClient(moto.Endpoint, "us-east-1");
+        using var aws = new LocalAwsClient(Moto.Endpoint, "us-east-1");
         await aws.DynamoDbAsync("CreateTable", JsonNode.Parse("""
             {"TableName": "claims", "BillingMode": "PAY_PER_REQUEST",
              "AttributeDefinitions": [{"AttributeName": "pk", "AttributeType": "S"}],

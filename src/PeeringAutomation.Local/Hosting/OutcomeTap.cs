@@ -29,6 +29,8 @@ internal sealed class OutcomeTap : IAsyncDisposable
         drainer = Task.Run(() => DrainAsync(draining.Token));
     }
 
+    private TaskCompletionSource arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
     /// <summary>Outcome events collected so far (envelopes), oldest first.</summary>
     public IReadOnlyList<JsonObject> Outcomes
     {
@@ -38,6 +40,18 @@ internal sealed class OutcomeTap : IAsyncDisposable
             {
                 return outcomes.ToList();
             }
+        }
+    }
+
+    /// <summary>
+    /// The outcomes collected from position <paramref name="from"/> on, and a task that completes
+    /// when more arrive after them: a waiter looks at each outcome once and sleeps until the next.
+    /// </summary>
+    public (IReadOnlyList<JsonObject> Outcomes, Task MoreArrived) Since(int from)
+    {
+        lock (outcomes)
+        {
+            return (outcomes.Skip(from).ToList(), arrived.Task);
         }
     }
 
@@ -119,6 +133,16 @@ internal sealed class OutcomeTap : IAsyncDisposable
                     outcomes.Add(envelope);
                 }
             }
+        }
+        if (messages.Count > 0)
+        {
+            TaskCompletionSource woken;
+            lock (outcomes)
+            {
+                woken = arrived;
+                arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            }
+            woken.SetResult();
         }
         if (messages.Count > 0)
         {

@@ -215,20 +215,30 @@ public sealed class StackDriver
         }
         bool Matches(JsonObject e) => e["detail-type"]?.GetValue<string>() == detailType && (match?.Invoke(e) ?? true);
         var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromSeconds(30));
+        var seen = 0;
         while (true)
         {
-            var found = Outcomes.FirstOrDefault(Matches);
+            // Each outcome is looked at once; between arrivals the waiter sleeps (no polling).
+            var (fresh, moreArrived) = outcomes.Since(seen);
+            seen += fresh.Count;
+            var found = fresh.FirstOrDefault(Matches);
             if (found is not null)
             {
                 return found;
             }
-            if (DateTime.UtcNow >= deadline)
+            var left = deadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero)
             {
                 var waited = (timeout ?? TimeSpan.FromSeconds(30)).TotalSeconds;
                 throw new TimeoutException($"no '{detailType}' outcome within {waited:0} s; "
                     + $"collected: {string.Join(", ", Outcomes.Select(o => o["detail-type"]))}");
             }
-            await Task.Delay(20, ct);
+            using (var wake = CancellationTokenSource.CreateLinkedTokenSource(ct))
+            {
+                await Task.WhenAny(moreArrived, Task.Delay(left, wake.Token));
+                await wake.CancelAsync(); // the timer goes with the wait
+            }
+            ct.ThrowIfCancellationRequested();
         }
     }
 
