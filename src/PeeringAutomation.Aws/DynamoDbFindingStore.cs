@@ -49,54 +49,30 @@ public sealed class DynamoDbFindingStore(IAmazonDynamoDB dynamo, string tableNam
         return response.Item is { Count: > 0 } item ? ToState(item) : null;
     }
 
-    public async Task<bool> TryRecordNewAsync(ComplianceFinding finding, string sweepId, DateTimeOffset now, CancellationToken ct = default)
+    public Task<bool> TryRecordNewAsync(ComplianceFinding finding, string sweepId, DateTimeOffset now, CancellationToken ct = default)
     {
-        var item = new Dictionary<string, AttributeValue>(Key(finding.FindingId))
+        var item = new Dictionary<string, AttributeValue>(Key(finding.FindingId));
+        foreach (var (name, value) in SeenAttributes(finding, now, now))
         {
-            ["findingId"] = S(finding.FindingId), ["findingType"] = S(finding.FindingType), ["severity"] = S(finding.Severity),
-            ["accountId"] = S(finding.AccountId.Value), ["region"] = S(finding.Region.Value), ["openScope"] = S(Scope(finding.AccountId.Value, finding.Region.Value)),
-            ["firstSeen"] = S(Time(now)), ["lastSeen"] = S(Time(now)), ["message"] = S(finding.Message),
-            ["lastAlertedAt"] = S(Time(now)), ["alertSweepId"] = S(sweepId),
-        };
-        if (finding.VpcId is { } vpc)
-        {
-            item["vpcId"] = S(vpc.Value);
+            item[name] = value;
         }
-        try
+        item["lastAlertedAt"] = S(Time(now));
+        item["alertSweepId"] = S(sweepId);
+        return ConditionalAsync("PutItem", c => dynamo.PutItemAsync(new PutItemRequest
         {
-            await CallAsync("PutItem", c => dynamo.PutItemAsync(new PutItemRequest
-            {
-                TableName = tableName, Item = item, ConditionExpression = "attribute_not_exists(pk)",
-            }, c), ct);
-            return true;
-        }
-        catch (ConditionalCheckFailedException)
-        {
-            return false;
-        }
+            TableName = tableName, Item = item, ConditionExpression = "attribute_not_exists(pk)",
+        }, c), ct);
     }
 
     public async Task RecordSeenAsync(ComplianceFinding finding, DateTimeOffset firstSeen, DateTimeOffset now, CancellationToken ct = default)
     {
-        var values = new Dictionary<string, AttributeValue>
-        {
-            [":id"] = S(finding.FindingId), [":type"] = S(finding.FindingType), [":sev"] = S(finding.Severity),
-            [":acct"] = S(finding.AccountId.Value), [":region"] = S(finding.Region.Value), [":scope"] = S(Scope(finding.AccountId.Value, finding.Region.Value)),
-            [":first"] = S(Time(firstSeen)), [":now"] = S(Time(now)), [":msg"] = S(finding.Message),
-        };
-        var set = "findingId = :id, findingType = :type, severity = :sev, accountId = :acct, #region = :region, openScope = :scope, " +
-                  "firstSeen = :first, lastSeen = :now, message = :msg";
-        if (finding.VpcId is { } vpc)
-        {
-            set += ", vpcId = :vpc";
-            values[":vpc"] = S(vpc.Value);
-        }
+        var attributes = SeenAttributes(finding, firstSeen, now);
         await CallAsync("UpdateItem", c => dynamo.UpdateItemAsync(new UpdateItemRequest
         {
             TableName = tableName, Key = Key(finding.FindingId),
-            UpdateExpression = "SET " + set + " REMOVE resolvedAt",
-            ExpressionAttributeNames = new Dictionary<string, string> { ["#region"] = "region" },
-            ExpressionAttributeValues = values,
+            UpdateExpression = "SET " + string.Join(", ", attributes.Keys.Select(name => $"#{name} = :{name}")) + " REMOVE resolvedAt",
+            ExpressionAttributeNames = attributes.Keys.ToDictionary(name => "#" + name, name => name),
+            ExpressionAttributeValues = attributes.ToDictionary(a => ":" + a.Key, a => a.Value),
         }, c), ct);
     }
 
@@ -143,11 +119,15 @@ public sealed class DynamoDbFindingStore(IAmazonDynamoDB dynamo, string tableNam
             },
         }, ct);
 
-    private async Task<bool> ConditionalAsync(UpdateItemRequest request, CancellationToken ct)
+    private Task<bool> ConditionalAsync(UpdateItemRequest request, CancellationToken ct) =>
+        ConditionalAsync("UpdateItem", c => dynamo.UpdateItemAsync(request, c), ct);
+
+    /// <summary>A conditional write: true when it was made, false when its condition failed.</summary>
+    private async Task<bool> ConditionalAsync<T>(string operation, Func<CancellationToken, Task<T>> write, CancellationToken ct)
     {
         try
         {
-            await CallAsync("UpdateItem", c => dynamo.UpdateItemAsync(request, c), ct);
+            await CallAsync(operation, write, ct);
             return true;
         }
         catch (ConditionalCheckFailedException)
@@ -174,6 +154,23 @@ public sealed class DynamoDbFindingStore(IAmazonDynamoDB dynamo, string tableNam
         VpcId = Text(item, "vpcId"),
         Severity = Text(item, "severity"),
     };
+
+    /// <summary>What a sweep records of an open finding it saw (both writes of a seen finding set exactly these).</summary>
+    private static Dictionary<string, AttributeValue> SeenAttributes(ComplianceFinding finding, DateTimeOffset firstSeen, DateTimeOffset now)
+    {
+        var attributes = new Dictionary<string, AttributeValue>
+        {
+            ["findingId"] = S(finding.FindingId), ["findingType"] = S(finding.FindingType), ["severity"] = S(finding.Severity),
+            ["accountId"] = S(finding.AccountId.Value), ["region"] = S(finding.Region.Value),
+            ["openScope"] = S(Scope(finding.AccountId.Value, finding.Region.Value)),
+            ["firstSeen"] = S(Time(firstSeen)), ["lastSeen"] = S(Time(now)), ["message"] = S(finding.Message),
+        };
+        if (finding.VpcId is { } vpc)
+        {
+            attributes["vpcId"] = S(vpc.Value);
+        }
+        return attributes;
+    }
 
     private static string Scope(string accountId, string region) => $"{accountId}#{region}";
 

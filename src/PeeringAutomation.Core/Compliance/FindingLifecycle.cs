@@ -65,18 +65,14 @@ public sealed class FindingLifecycle(IFindingStore store, TimeProvider clock, Ti
 
     public TimeSpan RealertAfter => realertAfter;
 
-    /// <summary>
-    /// Chooses the page after <paramref name="after"/>: the findings seen now plus, unless the scan
-    /// failed (then nothing may be called resolved), the stored open findings that are gone.
-    /// </summary>
-    public async Task<LifecyclePage> PageAsync(ScopeEvaluation evaluation, string? after, int pageSize, CancellationToken ct = default) =>
-        Page(await SnapshotAsync(evaluation, ct), after, pageSize);
-
     /// <summary>The evaluation with the store's open findings of its scope.</summary>
     public async Task<ScopeSnapshot> SnapshotAsync(ScopeEvaluation evaluation, CancellationToken ct = default) =>
         new(evaluation, (await store.OpenInScopeAsync(evaluation.Scope, ct)).ToDictionary(s => s.FindingId, StringComparer.Ordinal));
 
-    /// <summary>The page after <paramref name="after"/> of a snapshot (see <see cref="PageAsync"/>).</summary>
+    /// <summary>
+    /// Chooses the page of a snapshot after <paramref name="after"/>: the findings seen now plus,
+    /// unless the scan failed (then nothing may be called resolved), the stored open findings that are gone.
+    /// </summary>
     public LifecyclePage Page(ScopeSnapshot snapshot, string? after, int pageSize)
     {
         var (evaluation, known) = (snapshot.Evaluation, snapshot.Known);

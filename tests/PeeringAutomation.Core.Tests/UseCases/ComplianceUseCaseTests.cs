@@ -103,11 +103,11 @@ public sealed class ComplianceUseCaseTests
         await world.ProvisionAsync();
         var finding = (await world.Evaluator.EvaluateAsync(PeeringWorld.Accepter)).Findings.ShouldHaveSingleItem();
         // Written by a concurrent sweep after this one listed the scope's open findings.
-        var page = await new FindingLifecycle(world.Findings, world.Clock, FindingLifecycle.DefaultRealertAfter)
-            .PageAsync(await world.Evaluator.EvaluateAsync(PeeringWorld.Accepter), after: null, pageSize: 100);
+        var lifecycle = new FindingLifecycle(world.Findings, world.Clock, FindingLifecycle.DefaultRealertAfter);
+        var page = lifecycle.Page(await lifecycle.SnapshotAsync(await world.Evaluator.EvaluateAsync(PeeringWorld.Accepter)), after: null, pageSize: 100);
         (await world.Findings.TryRecordNewAsync(finding, "sweep-other", DateTimeOffset.UtcNow)).ShouldBeTrue();
 
-        var outcomes = await new FindingLifecycle(world.Findings, world.Clock, FindingLifecycle.DefaultRealertAfter).ApplyAsync(page, page.Open, "sweep-1");
+        var outcomes = await lifecycle.ApplyAsync(page, page.Open, "sweep-1");
 
         outcomes.ShouldHaveSingleItem().Alert.ShouldBe(AlertReason.None, "the other sweep told people");
         world.Findings.Items[finding.FindingId].AlertSweepId.ShouldBe("sweep-other");
@@ -166,7 +166,7 @@ public sealed class ComplianceUseCaseTests
     [Fact]
     public void ScopeSnapshots_ForgetsTheOldestBeyondCapacityAndAnyPastItsLifetime()
     {
-        var clock = new StepClock(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
+        var clock = new MovableClock(new DateTimeOffset(2026, 11, 30, 12, 0, 0, TimeSpan.Zero));
         var snapshots = new ScopeSnapshots(clock);
         var snapshot = new ScopeSnapshot(new ScopeEvaluation
         {
@@ -182,12 +182,5 @@ public sealed class ComplianceUseCaseTests
         snapshots.Find("sweep-1", PeeringWorld.Requester).ShouldBeNull("another scope");
         clock.Now += ScopeSnapshots.Lifetime + TimeSpan.FromSeconds(1);
         snapshots.Find("sweep-1", PeeringWorld.Accepter).ShouldBeNull("past its lifetime");
-    }
-
-    private sealed class StepClock(DateTimeOffset start) : TimeProvider
-    {
-        public DateTimeOffset Now { get; set; } = start;
-
-        public override DateTimeOffset GetUtcNow() => Now;
     }
 }
