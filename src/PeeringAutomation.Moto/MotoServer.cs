@@ -61,12 +61,21 @@ public sealed class MotoServer : IAsyncDisposable
                 finally:
                     auth = environ.get("HTTP_AUTHORIZATION", "")
                     service = auth.split("Credential=")[-1].split("/")[3] if "Credential=" in auth and auth.count("/") >= 4 else "?"
-                    target = environ.get("HTTP_X_AMZ_TARGET", "").split(".")[-1] or environ.get("PATH_INFO", "")[:40]
+                    target = environ.get("HTTP_X_AMZ_TARGET", "").split(".")[-1] or _query_action(environ) or environ.get("PATH_INFO", "")[:40]
                     key = f"{service} {target}"
                     spent = time.thread_time() - began
                     count, total = _cpu_by_call.get(key, (0, 0.0))
                     _cpu_by_call[key] = (count + 1, total + spent)
             werkzeug_app.DomainDispatcherApplication.__call__ = timed
+        def _query_action(environ):
+            # The query protocol's (EC2, STS, SNS) action is a form field of the body, which the
+            # keep-alive server below holds in memory.
+            body = environ.get("wsgi.input")
+            data = body.getvalue()[:4096] if hasattr(body, "getvalue") else b""
+            for field in data.split(b"&"):
+                if field.startswith(b"Action="):
+                    return field[7:].decode("latin-1")
+            return ""
         _cpu_at = [0.0]
         def _cpu_report():
             import time

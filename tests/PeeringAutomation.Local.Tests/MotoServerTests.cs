@@ -37,6 +37,29 @@ public sealed class MotoServerTests
         error.Message.ShouldContain("/bin/false");
     }
 
+    [Fact]
+    public void PythonLocatorLocate_ReturnsTheInterpreterBehindALauncher()
+    {
+        // pyenv's python3 is a shell script in front of the interpreter: moto is started with the
+        // interpreter itself, not through the script (0.4 s of CPU a start).
+        if (OperatingSystem.IsWindows())
+        {
+            return; // the tests run moto on Linux only
+        }
+        var interpreter = PythonLocator.Python;
+        var launcher = Path.Combine(Directory.CreateTempSubdirectory("python-launcher-").FullName, "python3");
+        File.WriteAllText(launcher, $"#!/bin/sh\nexec '{interpreter}' \"$@\"\n");
+        File.SetUnixFileMode(launcher, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        try
+        {
+            PythonLocator.Locate(launcher).ShouldBe(interpreter);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(launcher)!, recursive: true);
+        }
+    }
+
     internal static IReadOnlyList<string> MotoProcessesOnPort(int port) =>
         Directory.GetDirectories("/proc")
             .Select(dir => Path.Combine(dir, "cmdline"))
