@@ -100,6 +100,23 @@ public sealed class MotoServer : IAsyncDisposable
                     _write_profile()
                 os._exit(0)
         threading.Thread(target=_watch_parent, daemon=True).start()
+        # botocore parses its data files (endpoints, service models) afresh for every loader, and
+        # moto makes a loader for every Session it opens: importing moto parsed EC2's 2 MB model
+        # three times (for its region list), and its first EC2 request a fourth - 0.8 s of the 3.2 s
+        # of CPU a moto start cost before serving anything. One loader already shares what it parsed
+        # with every client it serves, so botocore never changes a parsed file (an sdk-extras merge
+        # writes the same values again); parse each file once per process.
+        import botocore.loaders as _loaders
+        _parsed_files = {}
+        _parse_file = _loaders.JSONFileLoader.load_file
+        def _load_file_once(self, file_path):
+            found = _parsed_files.get(file_path)
+            if found is None:
+                found = _parse_file(self, file_path)
+                if found is not None:
+                    _parsed_files[file_path] = found
+            return found
+        _loaders.JSONFileLoader.load_file = _load_file_once
         # moto 5.2 deep-copies the state machine on every StartExecution, including its past
         # executions, whose worker threads hold locks: the second execution of any machine fails
         # with "cannot pickle '_thread.RLock' object". The copy never needs the past executions.
