@@ -7,13 +7,16 @@ namespace PeeringAutomation.Workflow.Operations.Tests;
 
 /// <summary>
 /// <c>GET /mesh</c> in a real headless browser (Debian's chromium; CI installs it): the page renders,
-/// its nodes and edges are the ledger's, and a peering requested on the bus appears. It also makes
-/// the README's screenshot (docs/operations-mesh.png).
+/// its nodes and edges are the ledger's, and a peering requested on the bus appears. It also takes
+/// the README's screenshot (docs/operations-mesh.png, replaced with PEERING_AUTOMATION_UPDATE_DOCS=1).
 /// </summary>
 [Collection(WorldStackCollection.Name)]
 public sealed partial class MeshPageBrowserTests(WorldStack world)
 {
     private const string Chromium = "/usr/bin/chromium";
+
+    /// <summary>Set to 1 to replace the README's screenshot with the one this test takes.</summary>
+    private const string UpdateDocsVariable = "PEERING_AUTOMATION_UPDATE_DOCS";
 
     private LocalCloud Stack => world.Stack;
 
@@ -121,10 +124,15 @@ public sealed partial class MeshPageBrowserTests(WorldStack world)
         var badged = await RenderedAsync();
         Badge(badged.Dom, b15.VpcId).ShouldBe(Badge(after.Dom, b15.VpcId) + 1);
 
-        var screenshot = Path.Combine(RepositoryRoot(), "docs", "operations-mesh.png");
-        Directory.CreateDirectory(Path.GetDirectoryName(screenshot)!);
+        // The screenshot goes to the test's output folder; the README's copy (docs/operations-mesh.png)
+        // is replaced only when asked, so that a test run leaves the working tree as it found it.
+        var screenshot = Path.Combine(AppContext.BaseDirectory, "operations-mesh.png");
         await ChromiumAsync($"--screenshot={screenshot}", "--window-size=1600,1000", MeshUrl.ToString());
         new FileInfo(screenshot).Length.ShouldBeGreaterThan(1000);
+        if (Environment.GetEnvironmentVariable(UpdateDocsVariable) == "1")
+        {
+            File.Copy(screenshot, Path.Combine(RepositoryRoot(), "docs", "operations-mesh.png"), overwrite: true);
+        }
         await findings.TryResolveAsync($"mesh-badge-{b15.VpcId}", DateTimeOffset.UtcNow);
     }
 
