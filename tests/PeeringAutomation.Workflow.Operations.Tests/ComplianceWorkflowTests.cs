@@ -111,6 +111,28 @@ public sealed class ComplianceWorkflowTests(WorldStack world)
     }
 
     [Fact]
+    public async Task CheckCompliance_ScansNothingAndSaysWhyGivenAMemberRequestNestedDeeperThanAJsonReaderAllows()
+    {
+        // Any member account may ask for a check. One nested deeper than a JSON reader's default limit
+        // (64) used to fail the execution, and with it page the platform team through the alarm.
+        var member = Stack.World.Vpc("a10").AccountId;
+        var detail = "{\"accountIds\":" + new string('[', 200) + new string(']', 200) + "}";
+        var answer = await Stack.Driver.PutEventsAsAsync(member, [new JsonObject
+        {
+            ["Source"] = "vpc-peering", ["DetailType"] = "Compliance Check Requested", ["Detail"] = detail, ["EventBusName"] = Stack.EventBusArn,
+        }]);
+        var eventId = answer["Entries"]![0]!["EventId"]!.GetValue<string>();
+
+        var execution = await Stack.Driver.WaitForExecutionAsync(Machine, eventId, Timeout);
+
+        execution.Status.ShouldBe("SUCCEEDED", execution.ToString());
+        var summary = await Stack.Driver.WaitForOutcomeAsync("Compliance Check Completed",
+            e => e["detail"]?["sweepId"]?.GetValue<string>() == eventId, Timeout);
+        summary["detail"]!["accountsScanned"]!.AsArray().ShouldBeEmpty();
+        summary["detail"]!["reasons"]!.AsArray().ShouldHaveSingleItem()!["message"]!.GetValue<string>().ShouldContain("nested deeper than");
+    }
+
+    [Fact]
     public async Task CheckCompliance_FindsPeerAccountNotAllowedGivenPeeringWithStranger()
     {
         var pcx = await ActivePeeringByHandAsync("u1", "c2");

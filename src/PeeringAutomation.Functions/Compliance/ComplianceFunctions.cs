@@ -152,6 +152,9 @@ public sealed record ComplianceSweepResults
 
     public IReadOnlyList<string> Ignored { get; init; } = [];
 
+    /// <summary>The plan's: set when the request was malformed and nothing was scanned.</summary>
+    public IReadOnlyList<Reason>? Reasons { get; init; }
+
     public required IReadOnlyList<ScopeReport> Evaluations { get; init; }
 }
 
@@ -185,6 +188,10 @@ public sealed record ComplianceSummary
 
     public IReadOnlyList<string> Ignored { get; init; } = [];
 
+    /// <summary>Why nothing was scanned, field by field, when the request was malformed; absent otherwise.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Reason>? Reasons { get; init; }
+
     /// <summary>Counts per type over every scope of the sweep.</summary>
     public static ComplianceSummary Of(ComplianceSweepResults results, string finishedAt)
     {
@@ -207,6 +214,7 @@ public sealed record ComplianceSummary
             VpcsChecked = results.Evaluations.Sum(e => e.VpcsChecked),
             ApiCalls = results.Evaluations.Sum(e => e.ApiCalls),
             Ignored = results.Ignored,
+            Reasons = results.Reasons is { Count: > 0 } reasons ? reasons : null,
         };
     }
 }
@@ -225,7 +233,7 @@ public sealed class PlanComplianceSweepFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var document = await JsonDocument.ParseAsync(input);
+        using var document = await EventJson.ParseAsync(input);
         var plan = ComplianceSweepPlan.Of(Services.SweepPlanner.Plan(document.RootElement));
         new StructuredLog("PlanComplianceSweep").Info("sweep planned", ("scopes", plan.Scopes.Count), ("sweepId", plan.SweepId));
         return await FunctionJson.SerializeAsync(plan, PeeringJsonContext.Default.ComplianceSweepPlan);

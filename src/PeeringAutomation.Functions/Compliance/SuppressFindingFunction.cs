@@ -38,7 +38,7 @@ public sealed class SuppressFindingFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var document = await JsonDocument.ParseAsync(input);
+        using var document = await EventJson.ParseAsync(input);
         var outcome = await Services.Suppressor.SuppressAsync(document.RootElement);
         new StructuredLog("SuppressFinding").Info("suppression handled", ("findingId", outcome.FindingId), ("suppressed", outcome.Suppressed), ("asker", outcome.AskerAccount));
         return await FunctionJson.SerializeAsync(Batch(outcome, Services.Settings.EventBusName), PeeringJsonContext.Default.FindingBatch);

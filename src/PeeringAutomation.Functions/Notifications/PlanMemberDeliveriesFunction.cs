@@ -19,7 +19,7 @@ public sealed class PlanMemberDeliveriesFunction(Services? services)
 
     public async Task<Stream> Handle(Stream input)
     {
-        using var document = await JsonDocument.ParseAsync(input);
+        using var document = await EventJson.ParseAsync(input);
         var settings = Services.Settings;
         var accounts = MemberDeliveries.AccountsConcerned(EventEnvelope.DetailOf(document.RootElement), settings.Policy, settings.Aws.HubAccount.Value);
         var plan = new MemberDeliveryPlan(accounts.Select(a => $"arn:aws:events:{settings.HomeRegion}:{a}:event-bus/default").ToList());

@@ -4,6 +4,7 @@ using Amazon.SQS.Model;
 using Microsoft.Extensions.Logging;
 using PeeringAutomation.Local.Aws;
 using PeeringAutomation.Local.Deploy;
+using PeeringAutomation.Local.EventBus;
 
 namespace PeeringAutomation.Local.Bridge;
 
@@ -55,7 +56,7 @@ public sealed partial class DeadLetters(IAmazonSQS sqs, LocalAwsClient aws, Stac
         {
             attributes["EXHAUSTED_RETRY_CONDITION"] = Text("MaximumRetryAttempts");
         }
-        await sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = envelope.ToJsonString(), MessageAttributes = attributes }, ct);
+        await sqs.SendMessageAsync(new SendMessageRequest { QueueUrl = url, MessageBody = EventText.Write(envelope), MessageAttributes = attributes }, ct);
         LogDeadLettered(rule.Name, eventId, parts[5], code);
         await AlertAsync(rule, target, envelope, parts[5], arn, code, message, ct);
     }

@@ -3,6 +3,7 @@ using Amazon.SQS;
 using Amazon.SQS.Model;
 using Microsoft.Extensions.Logging;
 using PeeringAutomation.Local.Deploy;
+using PeeringAutomation.Local.EventBus;
 
 namespace PeeringAutomation.Local.Bridge;
 
@@ -61,7 +62,7 @@ public sealed partial class RuleBridge(
 
     private async Task DeliverAsync(RulePlan rule, string body, CancellationToken ct)
     {
-        var envelope = JsonNode.Parse(body) as JsonObject ?? [];
+        var envelope = EventText.Parse(body) as JsonObject ?? [];
         // moto adds its own bookkeeping field; EventBridge's envelope has no such field.
         envelope.Remove("ingestion-time");
         envelope.Remove("archive-arn");

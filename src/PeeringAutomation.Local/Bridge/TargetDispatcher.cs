@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using PeeringAutomation.Local.Aws;
 using PeeringAutomation.Local.Deploy;
 using PeeringAutomation.Local.Lambda;
+using PeeringAutomation.Local.EventBus;
 
 namespace PeeringAutomation.Local.Bridge;
 
@@ -17,7 +18,7 @@ public sealed partial class TargetDispatcher(LocalAwsClient aws, IAmazonSQS sqs,
     /// <summary>Delivers <paramref name="input"/> to a rule target. <paramref name="eventId"/> names the execution.</summary>
     public async Task DeliverAsync(TargetPlan target, JsonNode? input, string eventId, CancellationToken ct)
     {
-        var json = input?.ToJsonString() ?? "{}";
+        var json = input is null ? "{}" : EventText.Write(input);
         switch (target.Kind)
         {
             case TargetKind.StateMachine:
@@ -51,7 +52,7 @@ public sealed partial class TargetDispatcher(LocalAwsClient aws, IAmazonSQS sqs,
                 {
                     ["Source"] = "lambda",
                     ["DetailType"] = $"Lambda Function Invocation Result - {outcome}",
-                    ["Detail"] = record.ToJsonString(),
+                    ["Detail"] = EventText.Write(record),
                     ["EventBusName"] = bus,
                     ["Resources"] = new JsonArray(destinationArn, functionArn),
                 }),
@@ -61,11 +62,11 @@ public sealed partial class TargetDispatcher(LocalAwsClient aws, IAmazonSQS sqs,
         else if (service == "lambda")
         {
             var function = functions.Find(destinationArn) ?? throw new InvalidOperationException($"destination function {destinationArn} is not in the stack");
-            invoker.Enqueue(function, System.Text.Encoding.UTF8.GetBytes(record.ToJsonString()));
+            invoker.Enqueue(function, System.Text.Encoding.UTF8.GetBytes(EventText.Write(record)));
         }
         else
         {
-            await SendToArnAsync(destinationArn, record.ToJsonString(), ct);
+            await SendToArnAsync(destinationArn, EventText.Write(record), ct);
             LogDestination(destinationArn, outcome, "-");
         }
     }

@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Amazon.SQS;
 using Amazon.SQS.Model;
 using PeeringAutomation.Local.Aws;
+using PeeringAutomation.Local.EventBus;
 
 namespace PeeringAutomation.Local.Hosting;
 
@@ -125,7 +126,7 @@ internal sealed class OutcomeTap : IAsyncDisposable
         var messages = response.Messages ?? [];
         foreach (var message in messages)
         {
-            if (JsonNode.Parse(message.Body) is JsonObject envelope)
+            if (EventText.Parse(message.Body) is JsonObject envelope)
             {
                 envelope.Remove("ingestion-time");
                 lock (outcomes)

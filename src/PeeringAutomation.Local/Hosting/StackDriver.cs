@@ -4,6 +4,7 @@ using Amazon.EC2;
 using PeeringAutomation.Local.Aws;
 using PeeringAutomation.Local.Bridge;
 using PeeringAutomation.Local.Lambda;
+using PeeringAutomation.Local.EventBus;
 
 namespace PeeringAutomation.Local.Hosting;
 
@@ -178,7 +179,7 @@ public sealed class StackDriver
         var request = new JsonObject { ["executionArn"] = executionArn };
         var described = await Aws.StepFunctionsAsync("DescribeExecution", request, ct);
         var history = await HistoryAsync(executionArn, ct);
-        static JsonNode? Parse(JsonNode? text) => text?.GetValue<string>() is { } s ? JsonNode.Parse(s) : null;
+        static JsonNode? Parse(JsonNode? text) => text?.GetValue<string>() is { } s ? EventText.Parse(s) : null;
         return new ExecutionResult(
             executionArn,
             described["status"]!.GetValue<string>(),

@@ -1,0 +1,24 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace PeeringAutomation.Local.EventBus;
+
+/// <summary>
+/// Reads and writes events as EventBridge carries them: any JSON up to 256 KB, however deeply nested.
+/// System.Text.Json stops at 64 levels by default, so a deeper event (which any account that may put
+/// events can send) made the local bus fail, and retry for ever, where AWS delivers it. moto matches
+/// rules with Python's recursive parser, which stops at about 1,000 levels: events deeper than that
+/// are not supported locally.
+/// </summary>
+internal static class EventText
+{
+    private const int MaxDepth = 256 * 1024;
+
+    private static readonly JsonDocumentOptions Reading = new() { MaxDepth = MaxDepth };
+
+    private static readonly JsonSerializerOptions Writing = new() { MaxDepth = MaxDepth };
+
+    public static JsonNode? Parse(string text) => JsonNode.Parse(text, documentOptions: Reading);
+
+    public static string Write(JsonNode node) => node.ToJsonString(Writing);
+}
