@@ -4,9 +4,10 @@ namespace PeeringAutomation.Moto;
 
 /// <summary>
 /// Finds a Python interpreter that can import moto's server: the <c>PEERING_AUTOMATION_PYTHON</c>
-/// override, then <c>python3</c>/<c>python</c> on PATH, then pyenv's installed versions. The path
-/// returned is the interpreter itself (<c>sys.executable</c>), not a launcher in front of it: pyenv's
-/// <c>python3</c> shim is a shell script that costs each moto start 0.4 s of CPU before Python runs.
+/// override, then <c>python3</c>/<c>python</c> on PATH, then pyenv's installed versions. A Python
+/// found on the PATH is returned as the interpreter itself (<c>sys.executable</c>), not the launcher
+/// in front of it: pyenv's <c>python3</c> shim is a shell script that costs each moto start 0.4 s of
+/// CPU before Python runs. An override is used as given (it may be a wrapper that sets up Python).
 /// </summary>
 public static class PythonLocator
 {
@@ -17,15 +18,15 @@ public static class PythonLocator
     /// <summary>The interpreter's path; throws <see cref="MotoUnavailable"/> when none can run moto.</summary>
     public static string Python => Found.Value;
 
-    internal static string Locate(string? overridden)
+    internal static string Locate(string? overridden, string? path = null)
     {
         var tried = new List<string>();
-        foreach (var candidate in Candidates(overridden))
+        foreach (var candidate in Candidates(overridden, path ?? Environment.GetEnvironmentVariable("PATH") ?? ""))
         {
             tried.Add(candidate);
             if (InterpreterThatImportsMoto(candidate) is { } interpreter)
             {
-                return interpreter;
+                return string.IsNullOrWhiteSpace(overridden) ? interpreter : candidate;
             }
         }
         throw new MotoUnavailable(
@@ -34,7 +35,7 @@ public static class PythonLocator
             " at a Python that has it.");
     }
 
-    private static IEnumerable<string> Candidates(string? overridden)
+    private static IEnumerable<string> Candidates(string? overridden, string path)
     {
         if (!string.IsNullOrWhiteSpace(overridden))
         {
@@ -42,7 +43,6 @@ public static class PythonLocator
             yield return overridden;
             yield break;
         }
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
         foreach (var dir in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             foreach (var name in new[] { "python3", "python" })

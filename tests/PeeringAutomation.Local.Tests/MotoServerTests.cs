@@ -38,10 +38,11 @@ public sealed class MotoServerTests
     }
 
     [Fact]
-    public void PythonLocatorLocate_ReturnsTheInterpreterBehindALauncher()
+    public void PythonLocatorLocate_ReturnsTheInterpreterBehindALauncherOnThePathButAnOverrideAsGiven()
     {
         // pyenv's python3 is a shell script in front of the interpreter: moto is started with the
-        // interpreter itself, not through the script (0.4 s of CPU a start).
+        // interpreter itself, not through the script (0.4 s of CPU a start). An override may be a
+        // wrapper that prepares the interpreter's environment: it is kept.
         if (OperatingSystem.IsWindows())
         {
             return; // the tests run moto on Linux only
@@ -52,7 +53,8 @@ public sealed class MotoServerTests
         File.SetUnixFileMode(launcher, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         try
         {
-            PythonLocator.Locate(launcher).ShouldBe(interpreter);
+            PythonLocator.Locate(null, Path.GetDirectoryName(launcher)).ShouldBe(interpreter);
+            PythonLocator.Locate(launcher).ShouldBe(launcher);
         }
         finally
         {
