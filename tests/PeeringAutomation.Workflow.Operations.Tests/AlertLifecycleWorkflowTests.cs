@@ -1,13 +1,14 @@
 using System.Text.Json.Nodes;
 using Amazon.EC2.Model;
 using PeeringAutomation.Local.Hosting;
+using PeeringAutomation.Local.Faults;
 
 namespace PeeringAutomation.Workflow.Operations.Tests;
 
 /// <summary>
 /// Issue 18 through the real CheckCompliance definition: people hear of a finding once, again after
 /// RealertAfter (PT12S in the test stack) and when it resolves; suppression; flow-log remediation.
-/// Each test owns its VPC pair (al1-al6) and sweeps only the account-regions it needs.
+/// Each test owns its VPC pair (al1-al8) and sweeps only the account-regions it needs.
 /// </summary>
 [Collection(WorldStackCollection.Name)]
 public sealed class AlertLifecycleWorkflowTests(WorldStack world)
@@ -99,6 +100,35 @@ public sealed class AlertLifecycleWorkflowTests(WorldStack world)
         alerts[^1]["Message"]!.GetValue<string>().ShouldContain($"Resolved: UnmanagedPeering (MEDIUM) {id}");
         after.Resolved.ShouldNotContain(r => r["findingId"]!.GetValue<string>() == id);
         after.Findings.ShouldNotContain(f => f["findingId"]!.GetValue<string>() == id);
+    }
+
+    [Fact]
+    public async Task CheckCompliance_AlertsANewFindingOnceGivenTheSweepEventDeliveredTwice()
+    {
+        var pcx = await ActivePeeringByHandAsync("al7", "al8");
+        var al7 = Stack.World.Vpc("al7");
+        // EventBridge delivers at least once: here every delivery twice, so the sweep runs as two executions.
+        Stack.Faults.Set(new FaultSettings { Duplicate = 1.0, Seed = 20261130 });
+        string eventId;
+        try
+        {
+            eventId = await Stack.Driver.PutEventAsync("Compliance Check Requested", new JsonObject
+            {
+                ["accountIds"] = new JsonArray(al7.AccountId), ["regions"] = new JsonArray(al7.Region),
+            });
+            var first = await Stack.Driver.WaitForExecutionAsync(Machine, eventId, Timeout);
+            var second = await Stack.Driver.WaitForExecutionAsync(Machine, $"{eventId}-2", Timeout);
+            first.Status.ShouldBe("SUCCEEDED", first.ToString());
+            second.Status.ShouldBe("SUCCEEDED", second.ToString());
+        }
+        finally
+        {
+            Stack.Faults.Set(FaultSettings.None);
+        }
+
+        var id = UnmanagedFindingOf(await SweepAsync("al7"), pcx, al7.VpcId);
+        var alert = (await AlertsAboutAsync(id)).ShouldHaveSingleItem("one sweep event, however often delivered, tells people once");
+        alert["Message"]!.GetValue<string>().ShouldContain($"New: UnmanagedPeering (MEDIUM) {id}");
     }
 
     [Fact]

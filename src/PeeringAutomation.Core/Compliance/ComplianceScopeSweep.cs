@@ -30,7 +30,14 @@ public sealed record ScopeSweepResult
 public sealed class ComplianceScopeSweep(
     ComplianceEvaluator evaluator, FindingLifecycle lifecycle, FlowLogRemediator remediator, int pageSize, ScopeSnapshots? snapshots = null)
 {
-    public async Task<ScopeSweepResult> RunAsync(AccountRegion scope, string? after, string sweepId, CancellationToken ct = default)
+    /// <summary>
+    /// <paramref name="execution"/> is the run of the workflow this page belongs to, which the
+    /// findings store records with each alert: a retried step of the same run alerts again rather
+    /// than not at all, while another run of the same sweep (EventBridge delivered its event twice)
+    /// finds the alert already told. Without one, the sweep id stands in for it.
+    /// </summary>
+    public async Task<ScopeSweepResult> RunAsync(
+        AccountRegion scope, string? after, string sweepId, string? execution = null, CancellationToken ct = default)
     {
         // The first page always reads afresh (a new sweep, or its retry). A later page pages through
         // the first page's snapshot when this container kept it, else evaluates afresh. Either way
@@ -46,7 +53,7 @@ public sealed class ComplianceScopeSweep(
         var page = lifecycle.Page(snapshot, after, pageSize);
         var remediations = await remediator.RemediateAsync(page.Open, ct);
         var open = page.Open.Select(f => remediations.FirstOrDefault(r => r.Finding.FindingId == f.FindingId)?.Finding ?? f).ToList();
-        var outcomes = await lifecycle.ApplyAsync(page, open, sweepId, ct);
+        var outcomes = await lifecycle.ApplyAsync(page, open, string.IsNullOrEmpty(execution) ? sweepId : execution, ct);
         return new ScopeSweepResult
         {
             Evaluation = snapshot.Evaluation, Page = page, Remediations = remediations, Outcomes = outcomes,

@@ -103,7 +103,10 @@ public sealed class FindingLifecycle(IFindingStore store, TimeProvider clock, Ti
     /// </summary>
     public const int ConcurrentFindings = 8;
 
-    /// <summary>Records what this sweep saw of the page and decides, per finding, whether people are told.</summary>
+    /// <summary>
+    /// Records what this sweep saw of the page and decides, per finding, whether people are told.
+    /// <paramref name="sweepId"/> names the run that alerts (see <see cref="FindingState.AlertSweepId"/>).
+    /// </summary>
     public async Task<IReadOnlyList<FindingOutcome>> ApplyAsync(
         LifecyclePage page, IReadOnlyList<ComplianceFinding> open, string sweepId, CancellationToken ct = default)
     {

@@ -24,7 +24,11 @@ public sealed record FindingState
     /// <summary>When the alert topic was last told about this finding (null: never).</summary>
     public DateTimeOffset? LastAlertedAt { get; init; }
 
-    /// <summary>The sweep that sent the last alert: a retried step of that same sweep alerts again rather than not at all.</summary>
+    /// <summary>
+    /// The sweep run (the workflow execution; the sweep id when none is known) that sent the last
+    /// alert: a retried step of that same run alerts again rather than not at all, while another run of
+    /// the same sweep event (delivered twice) does not. Stored as <c>alertSweepId</c>.
+    /// </summary>
     public string? AlertSweepId { get; init; }
 
     /// <summary>Set once the finding is gone; null while open.</summary>

@@ -15,8 +15,16 @@ namespace PeeringAutomation.Functions.Compliance;
 /// </summary>
 public sealed record ComplianceScope(string AccountId, string Region)
 {
-    /// <summary>The sweep this scope belongs to: a retried step of the same sweep alerts again rather than not at all.</summary>
+    /// <summary>The sweep this scope belongs to (the event's id).</summary>
     public string? SweepId { get; init; }
+
+    /// <summary>
+    /// The execution (<c>$$.Execution.Id</c>) evaluating it: a retried step of the same execution
+    /// alerts again rather than not at all; another execution of the same event (delivered twice)
+    /// does not alert again.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ExecutionArn { get; init; }
 
     /// <summary>The last findingId of the previous page; null for the first page.</summary>
     public string? After { get; init; }
@@ -132,6 +140,10 @@ public sealed record ScopeReport
 
     /// <summary>The sweep (carried from page to page).</summary>
     public string SweepId { get; init; } = "";
+
+    /// <summary>The execution evaluating the scope (carried from page to page).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? ExecutionArn { get; init; }
 
     public IReadOnlyList<FindingBatch> Batches { get; init; } = [];
 
@@ -260,7 +272,7 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
             ?? throw new PeeringRequestInvalid("the scope is empty");
         var log = new StructuredLog("EvaluateComplianceScope") { Account = scope.AccountId, Region = scope.Region };
         var accountRegion = new AccountRegion(AccountId.Parse(scope.AccountId), AwsRegion.Parse(scope.Region));
-        var sweep = await Services.ScopeSweep.RunAsync(accountRegion, scope.After, scope.SweepId ?? "");
+        var sweep = await Services.ScopeSweep.RunAsync(accountRegion, scope.After, scope.SweepId ?? "", scope.ExecutionArn);
         var (evaluation, outcomes) = (sweep.Evaluation, sweep.Outcomes);
         log.Info("scope evaluated", ("findings", evaluation.Findings.Count), ("page", outcomes.Count), ("apiCalls", sweep.ApiCalls),
             ("failed", evaluation.Failed), ("alerts", outcomes.Count(o => o.Alert != AlertReason.None)), ("remediated", sweep.FlowLogsCreated.Count()));
@@ -283,6 +295,7 @@ public sealed class EvaluateComplianceScopeFunction(Services? services)
             ApiCalls = scope.ApiCallsBefore + sweep.ApiCalls,
             Failed = sweep.Evaluation.Failed,
             SweepId = scope.SweepId ?? "",
+            ExecutionArn = scope.ExecutionArn,
             Batches = entries.Chunk(BatchSize).Select(Batch).ToList(),
             NextPage = sweep.Page.NextPage,
         };

@@ -84,6 +84,23 @@ public sealed class ComplianceUseCaseTests
     }
 
     [Fact]
+    public async Task ComplianceScopeSweepRun_AlertsOnceGivenTwoExecutionsOfOneSweepEventAndAgainGivenARetriedStepOfOne()
+    {
+        await world.ProvisionAsync();
+
+        // EventBridge delivered the sweep's event twice: two executions, one sweep id.
+        var first = await world.ScopeSweep.RunAsync(PeeringWorld.Accepter, after: null, sweepId: "sweep-1", execution: "arn:exec-a");
+        var duplicate = await world.ScopeSweep.RunAsync(PeeringWorld.Accepter, after: null, sweepId: "sweep-1", execution: "arn:exec-b");
+        // Step Functions retried the first execution's step (its answer was lost): people may not have heard.
+        var retried = await world.ScopeSweep.RunAsync(PeeringWorld.Accepter, after: null, sweepId: "sweep-1", execution: "arn:exec-a");
+
+        first.Outcomes.ShouldHaveSingleItem().Alert.ShouldBe(AlertReason.New);
+        duplicate.Outcomes.ShouldHaveSingleItem().Alert.ShouldBe(AlertReason.None);
+        retried.Outcomes.ShouldHaveSingleItem().Alert.ShouldBe(AlertReason.New);
+        world.Findings.Items.Values.ShouldHaveSingleItem().AlertSweepId.ShouldBe("arn:exec-a");
+    }
+
+    [Fact]
     public async Task ComplianceScopeSweepRun_RecordsANewFindingAndItsAlertInOneStoreWrite()
     {
         await world.ProvisionAsync();
