@@ -69,6 +69,24 @@ public sealed class OperationsMetricsTests
     }
 
     [Fact]
+    public async Task RecordApprovalDecisionFunctionHandle_EmitsRejectionsByCodeGivenARejectedApproval()
+    {
+        // From the requester's account without the accepter's consent: the accepter must approve.
+        var envelope = world.Event();
+        envelope["account"] = "111111111111";
+        var asked = await world.ProvisionAsync(envelope);
+        asked["approvalRequested"].ShouldNotBeNull();
+
+        var lines = await MetricsWhile(() => world.DecideAsync("222222222222", asked["requestId"]!.GetValue<string>(), "reject",
+            "arn:aws:states:us-east-1:123456789012:execution:provision:decision-1", "not this quarter"));
+
+        ShouldBeEmf(Metric(lines, "RequestsRejected"), "RequestsRejected", "RecordApprovalDecision");
+        var byCode = Metric(lines, "RequestsRejectedByCode");
+        ShouldBeEmf(byCode, "RequestsRejectedByCode", "RecordApprovalDecision", "Code");
+        byCode["Code"]!.GetValue<string>().ShouldBe("ApprovalRejected");
+    }
+
+    [Fact]
     public async Task RollbackPeeringFunctionHandle_EmitsPeeringsFailedGivenARollback()
     {
         var state = (JsonObject)await ProvisioningWorld.InvokeAsync(new ValidatePeeringRequestFunction(world.Services).Handle, ProvisioningWorld.IntakeInput(world.Event()));

@@ -28,6 +28,10 @@ public sealed class RecordApprovalDecisionFunction(Services? services)
         var log = new StructuredLog("RecordApprovalDecision") { RequestId = outcome.RequestId };
         log.Info("approval decision", ("result", outcome.Result.ToString()), ("decider", outcome.Decider));
         log.Count("ApprovalDecisions" + outcome.Result);
+        if (outcome.Result == DecisionResult.Rejected)
+        {
+            ValidatePeeringRequestFunction.CountRejection(log, outcome.Reasons);
+        }
         return await FunctionJson.SerializeAsync(Result(outcome, executionArn), PeeringJsonContext.Default.ValidationResult);
     }
 

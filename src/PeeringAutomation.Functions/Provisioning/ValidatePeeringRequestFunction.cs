@@ -66,13 +66,21 @@ public sealed class ValidatePeeringRequestFunction(Services? services)
         }
         else
         {
-            log.Count("RequestsRejected");
-            // One count per distinct code, so the dashboard can show rejections by code.
-            foreach (var code in outcome.Reasons.Select(r => r.Code).Distinct())
-            {
-                log.CountBy("RequestsRejectedByCode", "Code", code);
-            }
+            CountRejection(log, outcome.Reasons);
             log.Warn("request rejected", ("reasons", string.Join("; ", outcome.Reasons)));
+        }
+    }
+
+    /// <summary>
+    /// <c>RequestsRejected</c> and one <c>RequestsRejectedByCode</c> per distinct code, so the dashboard
+    /// shows rejections by code; also for requests rejected at approval (<c>RecordApprovalDecision</c>).
+    /// </summary>
+    internal static void CountRejection(StructuredLog log, IEnumerable<Reason> reasons)
+    {
+        log.Count("RequestsRejected");
+        foreach (var code in reasons.Select(r => r.Code).Distinct())
+        {
+            log.CountBy("RequestsRejectedByCode", "Code", code);
         }
     }
 
