@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using PeeringAutomation.Core.Requests;
 
 namespace PeeringAutomation.Local.EventBus;
 
@@ -12,13 +13,10 @@ namespace PeeringAutomation.Local.EventBus;
 /// </summary>
 internal static class EventText
 {
-    private const int MaxDepth = 256 * 1024;
+    /// <summary>The depth the handlers' own reading allows (<see cref="RequestParser.EventDocumentOptions"/>).</summary>
+    private static readonly JsonSerializerOptions Writing = new() { MaxDepth = RequestParser.EventDocumentOptions.MaxDepth };
 
-    private static readonly JsonDocumentOptions Reading = new() { MaxDepth = MaxDepth };
-
-    private static readonly JsonSerializerOptions Writing = new() { MaxDepth = MaxDepth };
-
-    public static JsonNode? Parse(string text) => JsonNode.Parse(text, documentOptions: Reading);
+    public static JsonNode? Parse(string text) => JsonNode.Parse(text, documentOptions: RequestParser.EventDocumentOptions);
 
     public static string Write(JsonNode node) => node.ToJsonString(Writing);
 }

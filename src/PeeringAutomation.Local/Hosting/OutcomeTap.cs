@@ -135,24 +135,22 @@ internal sealed class OutcomeTap : IAsyncDisposable
                 }
             }
         }
-        if (messages.Count > 0)
+        if (messages.Count == 0)
         {
-            TaskCompletionSource woken;
-            lock (outcomes)
-            {
-                woken = arrived;
-                arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-            woken.SetResult();
+            return;
         }
-        if (messages.Count > 0)
+        TaskCompletionSource woken;
+        lock (outcomes)
         {
-            // One round trip for the batch, not one per message (a sweep emits thousands of findings).
-            var entries = messages
-                .Select((m, i) =>
-                    new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle))
-                .ToList();
-            await sqs.DeleteMessageBatchAsync(queueUrl, entries, ct);
+            woken = arrived;
+            arrived = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         }
+        woken.SetResult();
+        // One round trip for the batch, not one per message (a sweep emits thousands of findings).
+        var entries = messages
+            .Select((m, i) =>
+                new DeleteMessageBatchRequestEntry(i.ToString(CultureInfo.InvariantCulture), m.ReceiptHandle))
+            .ToList();
+        await sqs.DeleteMessageBatchAsync(queueUrl, entries, ct);
     }
 }
